@@ -1,0 +1,58 @@
+# trigger-client developer commands. Every target sets up .venv/ first when it is missing or stale.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/interop/node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# npm ci for the official TypeScript SDK used by the interop and parity tests (skipped without npm).
+$(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) ## create .venv and install the project with its dev tools
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(NODE_STAMP); fi
+
+interop-setup: $(NODE_STAMP)
+
+test: setup ## the whole test suite (unit, emulator, parity, interop, chaos seeds for CI)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## unit tests only
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-long: setup ## the long chaos run
+	TRIGGER_CHAOS_SEEDS=5000 $(PY) -m pytest tests/chaos $(PYTEST_ARGS)
+
+codegen: $(STAMP) ## regenerate models from openapi/ and the sync twin from _async/
+	$(PY) -m datamodel_code_generator
+	$(PY) codegen/gen_sync.py
+
+codegen-check: $(STAMP) ## fail when generated code is stale or hand-edited
+	$(PY) codegen/check_models.py
+	$(PY) codegen/gen_sync.py --check
+
+lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+check: codegen-check lint test ## everything CI runs
+
+demo: $(STAMP) ## run the SDK on the embedded emulator
+	$(PY) examples/demo.py
+
+bench: setup ## benchmarks against the official TypeScript SDK
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) tests/interop/node_modules

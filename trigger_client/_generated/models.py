@@ -1,0 +1,606 @@
+# Generated from openapi/trigger.yaml by `make codegen` (datamodel-codegen with codegen/templates).
+# Do not edit: change the schema or the templates and regenerate; `make codegen-check` fails on edits.
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from trigger_client._open_enum import OpenStrEnum
+from trigger_client._run_helpers import RunHelpers
+
+
+class RunStatus(OpenStrEnum):
+    """
+    The public status of a run. Unknown values sent by a newer server are kept as open enum pseudo-members and count as not finished.
+    """
+
+    WAITING_FOR_DEPLOY = "WAITING_FOR_DEPLOY"
+    """
+    The task is not deployed yet; the run waits for a deploy before it can execute.
+    """
+    QUEUED = "QUEUED"
+    """
+    The run waits in its queue for a worker.
+    """
+    EXECUTING = "EXECUTING"
+    """
+    A worker is executing the run.
+    """
+    REATTEMPTING = "REATTEMPTING"
+    """
+    An attempt failed and the run waits to be retried.
+    """
+    FROZEN = "FROZEN"
+    """
+    The system paused the run (a checkpoint); the system will resume it.
+    """
+    COMPLETED = "COMPLETED"
+    """
+    The run finished successfully.
+    """
+    CANCELED = "CANCELED"
+    """
+    The run was canceled by a user.
+    """
+    FAILED = "FAILED"
+    """
+    The run finished with an error after its last attempt.
+    """
+    CRASHED = "CRASHED"
+    """
+    The run crashed and will not be retried, usually because the worker ran out of resources.
+    """
+    INTERRUPTED = "INTERRUPTED"
+    """
+    The run was interrupted during execution, mostly in development environments.
+    """
+    SYSTEM_FAILURE = "SYSTEM_FAILURE"
+    """
+    The run could not complete because of an error in the system.
+    """
+    DELAYED = "DELAYED"
+    """
+    The run is scheduled to start at a later time (delayed_until).
+    """
+    EXPIRED = "EXPIRED"
+    """
+    The run expired (its ttl passed) before it started and will not execute.
+    """
+    TIMED_OUT = "TIMED_OUT"
+    """
+    The run reached its maxDuration and was stopped.
+    """
+
+
+class TaskRunStatus(OpenStrEnum):
+    """
+    The internal status column of a run as the realtime endpoint streams it. The SDK maps it to RunStatus.
+    """
+
+    PENDING = "PENDING"
+    PENDING_VERSION = "PENDING_VERSION"
+    WAITING_FOR_DEPLOY = "WAITING_FOR_DEPLOY"
+    DELAYED = "DELAYED"
+    DEQUEUED = "DEQUEUED"
+    EXECUTING = "EXECUTING"
+    WAITING_TO_RESUME = "WAITING_TO_RESUME"
+    RETRYING_AFTER_FAILURE = "RETRYING_AFTER_FAILURE"
+    PAUSED = "PAUSED"
+    CANCELED = "CANCELED"
+    INTERRUPTED = "INTERRUPTED"
+    COMPLETED_SUCCESSFULLY = "COMPLETED_SUCCESSFULLY"
+    COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
+    SYSTEM_FAILURE = "SYSTEM_FAILURE"
+    CRASHED = "CRASHED"
+    EXPIRED = "EXPIRED"
+    TIMED_OUT = "TIMED_OUT"
+
+
+@attrs.define(frozen=True, kw_only=True)
+class SerializedError:
+    """
+    The error of a failed run, as the SDK shows it.
+    """
+
+    message: str
+    """
+    What went wrong.
+    """
+    name: str | None = attrs.field(default=None)
+    """
+    The error class name, such as Error or TypeError.
+    """
+    stack_trace: str | None = attrs.field(default=None, metadata={"json": "stackTrace"})
+    """
+    The stack trace text, when there is one.
+    """
+
+
+class TaskRunErrorType(OpenStrEnum):
+    """
+    The kind of a raw run error.
+    """
+
+    BUILT_IN_ERROR = "BUILT_IN_ERROR"
+    CUSTOM_ERROR = "CUSTOM_ERROR"
+    STRING_ERROR = "STRING_ERROR"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TaskRunError:
+    """
+    The raw error column of a run (jsonb). BUILT_IN_ERROR has name, message and stackTrace; CUSTOM_ERROR and STRING_ERROR have raw; INTERNAL_ERROR has code and maybe message and stackTrace.
+    """
+
+    type: TaskRunErrorType
+    name: str | None = attrs.field(default=None)
+    message: str | None = attrs.field(default=None)
+    stack_trace: str | None = attrs.field(default=None, metadata={"json": "stackTrace"})
+    raw: str | None = attrs.field(default=None)
+    code: str | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Run(RunHelpers):
+    """
+    A run of a task, as runs.subscribe_to_run yields it. Timestamps are timezone-aware UTC. payload, output and metadata are decoded packets (JSON values, or richer Python values for superjson packets).
+    """
+
+    id: str
+    """
+    The run id, such as run_1234.
+    """
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    """
+    The id of the task this run executes.
+    """
+    payload: Any
+    """
+    The input payload of the run.
+    """
+    created_at: datetime = attrs.field(metadata={"json": "createdAt"})
+    """
+    When the run was created.
+    """
+    updated_at: datetime = attrs.field(metadata={"json": "updatedAt"})
+    """
+    When the run last changed.
+    """
+    number: int
+    """
+    The sequential number of the run within its task.
+    """
+    status: RunStatus
+    duration_ms: int = attrs.field(metadata={"json": "durationMs"})
+    """
+    Compute time used so far, in milliseconds.
+    """
+    cost_in_cents: float = attrs.field(metadata={"json": "costInCents"})
+    """
+    Compute cost so far, in cents.
+    """
+    base_cost_in_cents: float = attrs.field(metadata={"json": "baseCostInCents"})
+    """
+    Base cost of the run in cents, before compute.
+    """
+    tags: list[str]
+    """
+    The tags of the run.
+    """
+    is_test: bool = attrs.field(metadata={"json": "isTest"})
+    """
+    Whether this is a test run.
+    """
+    output: Any | None = attrs.field(default=None)
+    """
+    The output of the run, once it completed successfully.
+    """
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+    """
+    The idempotency key the run was triggered with.
+    """
+    expired_at: datetime | None = attrs.field(default=None, metadata={"json": "expiredAt"})
+    """
+    When the run expired.
+    """
+    ttl: str | None = attrs.field(default=None)
+    """
+    How long the run may wait in the queue, such as 10m.
+    """
+    finished_at: datetime | None = attrs.field(default=None, metadata={"json": "finishedAt"})
+    """
+    When the run finished.
+    """
+    started_at: datetime | None = attrs.field(default=None, metadata={"json": "startedAt"})
+    """
+    When the run started executing.
+    """
+    delayed_until: datetime | None = attrs.field(default=None, metadata={"json": "delayedUntil"})
+    """
+    When a delayed run will be queued.
+    """
+    queued_at: datetime | None = attrs.field(default=None, metadata={"json": "queuedAt"})
+    """
+    When the run entered its queue.
+    """
+    metadata: dict[str, Any] | None = attrs.field(default=None)
+    """
+    The metadata of the run.
+    """
+    error: SerializedError | None = attrs.field(default=None)
+    """
+    What went wrong, when the run failed.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RunShapeRow:
+    """
+    One TaskRun row as the realtime endpoint streams it, after the electric value parser applied electric-schema. Columns other than the five reserved ones may be skipped.
+    """
+
+    id: str
+    """
+    The internal run id (the friendly id without run_).
+    """
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    created_at: datetime = attrs.field(metadata={"json": "createdAt"})
+    friendly_id: str = attrs.field(metadata={"json": "friendlyId"})
+    status: TaskRunStatus
+    updated_at: datetime | None = attrs.field(default=None, metadata={"json": "updatedAt"})
+    started_at: datetime | None = attrs.field(default=None, metadata={"json": "startedAt"})
+    delay_until: datetime | None = attrs.field(default=None, metadata={"json": "delayUntil"})
+    queued_at: datetime | None = attrs.field(default=None, metadata={"json": "queuedAt"})
+    expired_at: datetime | None = attrs.field(default=None, metadata={"json": "expiredAt"})
+    completed_at: datetime | None = attrs.field(default=None, metadata={"json": "completedAt"})
+    number: int = attrs.field(default=0)
+    is_test: bool = attrs.field(default=False, metadata={"json": "isTest"})
+    usage_duration_ms: int = attrs.field(default=0, metadata={"json": "usageDurationMs"})
+    cost_in_cents: float = attrs.field(default=0, metadata={"json": "costInCents"})
+    base_cost_in_cents: float = attrs.field(default=0, metadata={"json": "baseCostInCents"})
+    ttl: str | None = attrs.field(default=None)
+    payload: str | None = attrs.field(default=None)
+    """
+    The serialized payload packet.
+    """
+    payload_type: str | None = attrs.field(default=None, metadata={"json": "payloadType"})
+    """
+    The packet type, such as application/json.
+    """
+    metadata: str | None = attrs.field(default=None)
+    metadata_type: str | None = attrs.field(default=None, metadata={"json": "metadataType"})
+    output: str | None = attrs.field(default=None)
+    output_type: str | None = attrs.field(default=None, metadata={"json": "outputType"})
+    run_tags: list[str] | None = attrs.field(default=None, metadata={"json": "runTags"})
+    """
+    The tags; an empty set arrives as null.
+    """
+    error: TaskRunError | None = attrs.field(default=None)
+    realtime_streams: list[str] | None = attrs.field(
+        default=None, metadata={"json": "realtimeStreams"}
+    )
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ShapeMessageHeaders:
+    """
+    The headers of a shape message.
+    """
+
+    operation: str | None = attrs.field(default=None)
+    """
+    insert, update or delete (change messages).
+    """
+    control: str | None = attrs.field(default=None)
+    """
+    up-to-date, must-refetch or snapshot-end (control messages).
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ShapeMessage:
+    """
+    A change message (with key and value) or a control message.
+    """
+
+    headers: ShapeMessageHeaders
+    key: str | None = attrs.field(default=None)
+    value: dict[str, str | None] | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RunEnvironment:
+    id: str
+    name: str
+    user: str | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RunSchedule:
+    id: str
+    external_id: str | None = attrs.field(default=None, metadata={"json": "externalId"})
+    deduplication_key: str | None = attrs.field(default=None, metadata={"json": "deduplicationKey"})
+    generator: dict[str, Any] | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RelatedRun:
+    """
+    A run related to the retrieved one (root, parent or child), without packets.
+    """
+
+    id: str
+    status: RunStatus
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    created_at: datetime = attrs.field(metadata={"json": "createdAt"})
+    updated_at: datetime = attrs.field(metadata={"json": "updatedAt"})
+    depth: int | None = attrs.field(default=None)
+    batch_id: str | None = attrs.field(default=None, metadata={"json": "batchId"})
+    is_test: bool | None = attrs.field(default=None, metadata={"json": "isTest"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RelatedRuns:
+    root: RelatedRun | None = attrs.field(default=None)
+    parent: RelatedRun | None = attrs.field(default=None)
+    children: list[RelatedRun] | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RetrieveRunResponse:
+    """
+    The body of GET /api/v3/runs/{runId}.
+    """
+
+    id: str
+    status: RunStatus
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    is_test: bool = attrs.field(metadata={"json": "isTest"})
+    created_at: datetime = attrs.field(metadata={"json": "createdAt"})
+    updated_at: datetime = attrs.field(metadata={"json": "updatedAt"})
+    tags: list[str]
+    cost_in_cents: float = attrs.field(metadata={"json": "costInCents"})
+    base_cost_in_cents: float = attrs.field(metadata={"json": "baseCostInCents"})
+    duration_ms: int = attrs.field(metadata={"json": "durationMs"})
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+    version: str | None = attrs.field(default=None)
+    is_queued: bool | None = attrs.field(default=None, metadata={"json": "isQueued"})
+    is_executing: bool | None = attrs.field(default=None, metadata={"json": "isExecuting"})
+    is_completed: bool | None = attrs.field(default=None, metadata={"json": "isCompleted"})
+    is_success: bool | None = attrs.field(default=None, metadata={"json": "isSuccess"})
+    is_failed: bool | None = attrs.field(default=None, metadata={"json": "isFailed"})
+    is_cancelled: bool | None = attrs.field(default=None, metadata={"json": "isCancelled"})
+    started_at: datetime | None = attrs.field(default=None, metadata={"json": "startedAt"})
+    finished_at: datetime | None = attrs.field(default=None, metadata={"json": "finishedAt"})
+    delayed_until: datetime | None = attrs.field(default=None, metadata={"json": "delayedUntil"})
+    ttl: str | None = attrs.field(default=None)
+    expired_at: datetime | None = attrs.field(default=None, metadata={"json": "expiredAt"})
+    metadata: dict[str, Any] | None = attrs.field(default=None)
+    depth: int | None = attrs.field(default=None)
+    trigger_function: str | None = attrs.field(default=None, metadata={"json": "triggerFunction"})
+    batch_id: str | None = attrs.field(default=None, metadata={"json": "batchId"})
+    payload: Any | None = attrs.field(default=None)
+    """
+    The payload as plain JSON (superjson is not revived here).
+    """
+    payload_presigned_url: str | None = attrs.field(
+        default=None, metadata={"json": "payloadPresignedUrl"}
+    )
+    """
+    Set instead of payload when it was offloaded.
+    """
+    output: Any | None = attrs.field(default=None)
+    """
+    The output as plain JSON, only for successful runs.
+    """
+    output_presigned_url: str | None = attrs.field(
+        default=None, metadata={"json": "outputPresignedUrl"}
+    )
+    """
+    Set instead of output when it was offloaded.
+    """
+    error: SerializedError | None = attrs.field(default=None)
+    schedule: RunSchedule | None = attrs.field(default=None)
+    related_runs: RelatedRuns | None = attrs.field(default=None, metadata={"json": "relatedRuns"})
+    attempt_count: int = attrs.field(default=0, metadata={"json": "attemptCount"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ListRunItem:
+    """
+    One run in a list page (no payload or output).
+    """
+
+    id: str
+    status: RunStatus
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    is_test: bool = attrs.field(metadata={"json": "isTest"})
+    created_at: datetime = attrs.field(metadata={"json": "createdAt"})
+    updated_at: datetime = attrs.field(metadata={"json": "updatedAt"})
+    tags: list[str]
+    cost_in_cents: float = attrs.field(metadata={"json": "costInCents"})
+    base_cost_in_cents: float = attrs.field(metadata={"json": "baseCostInCents"})
+    duration_ms: int = attrs.field(metadata={"json": "durationMs"})
+    env: RunEnvironment
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+    version: str | None = attrs.field(default=None)
+    is_queued: bool | None = attrs.field(default=None, metadata={"json": "isQueued"})
+    is_executing: bool | None = attrs.field(default=None, metadata={"json": "isExecuting"})
+    is_completed: bool | None = attrs.field(default=None, metadata={"json": "isCompleted"})
+    is_success: bool | None = attrs.field(default=None, metadata={"json": "isSuccess"})
+    is_failed: bool | None = attrs.field(default=None, metadata={"json": "isFailed"})
+    is_cancelled: bool | None = attrs.field(default=None, metadata={"json": "isCancelled"})
+    started_at: datetime | None = attrs.field(default=None, metadata={"json": "startedAt"})
+    finished_at: datetime | None = attrs.field(default=None, metadata={"json": "finishedAt"})
+    delayed_until: datetime | None = attrs.field(default=None, metadata={"json": "delayedUntil"})
+    ttl: str | None = attrs.field(default=None)
+    expired_at: datetime | None = attrs.field(default=None, metadata={"json": "expiredAt"})
+    metadata: dict[str, Any] | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Pagination:
+    next: str | None = attrs.field(default=None)
+    """
+    Cursor for page[after]; absent on the last page.
+    """
+    previous: str | None = attrs.field(default=None)
+    """
+    Cursor for page[before]; absent on the first page.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ListRunsResponse:
+    data: list[ListRunItem]
+    pagination: Pagination
+
+
+@attrs.define(frozen=True, kw_only=True)
+class CancelRunResponse:
+    id: str
+    """
+    The canceled run.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ReplayRunResponse:
+    id: str
+    """
+    The new run.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class RescheduleRunRequest:
+    delay: str
+    """
+    A duration such as 1h, or an ISO-8601 date.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class QueueOptions:
+    name: str | None = attrs.field(default=None)
+    concurrency_limit: int | None = attrs.field(default=None, metadata={"json": "concurrencyLimit"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TriggerTaskOptions:
+    """
+    Options of a triggered run.
+    """
+
+    concurrency_key: str | None = attrs.field(default=None, metadata={"json": "concurrencyKey"})
+    delay: str | None = attrs.field(default=None)
+    """
+    A duration such as 1h, or an ISO-8601 date.
+    """
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+    idempotency_key_ttl: str | None = attrs.field(
+        default=None, metadata={"json": "idempotencyKeyTTL"}
+    )
+    lock_to_version: str | None = attrs.field(default=None, metadata={"json": "lockToVersion"})
+    machine: str | None = attrs.field(default=None)
+    max_attempts: int | None = attrs.field(default=None, metadata={"json": "maxAttempts"})
+    max_duration: int | None = attrs.field(default=None, metadata={"json": "maxDuration"})
+    metadata: Any | None = attrs.field(default=None)
+    """
+    Initial metadata (a serialized packet when metadataType is set).
+    """
+    metadata_type: str | None = attrs.field(default=None, metadata={"json": "metadataType"})
+    payload_type: str | None = attrs.field(default=None, metadata={"json": "payloadType"})
+    queue: QueueOptions | None = attrs.field(default=None)
+    tags: list[str] | None = attrs.field(default=None)
+    test: bool | None = attrs.field(default=None)
+    ttl: str | None = attrs.field(default=None)
+    """
+    A duration such as 10m.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TriggerTaskRequest:
+    payload: Any
+    """
+    The payload packet: JSON, or a string for other packet types.
+    """
+    context: Any | None = attrs.field(default=None)
+    options: TriggerTaskOptions | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TriggerTaskResponse:
+    id: str
+    """
+    The new run.
+    """
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchTriggerItem:
+    task: str
+    payload: Any
+    context: Any | None = attrs.field(default=None)
+    options: TriggerTaskOptions | None = attrs.field(default=None)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchTriggerRequest:
+    items: list[BatchTriggerItem]
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchTriggerRun:
+    id: str
+    task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
+    is_cached: bool = attrs.field(metadata={"json": "isCached"})
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchTriggerResponse:
+    id: str
+    """
+    The batch id, such as batch_1234.
+    """
+    is_cached: bool = attrs.field(metadata={"json": "isCached"})
+    runs: list[BatchTriggerRun]
+    idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class JwtClaimsResponse:
+    """
+    The base claims of a public access token.
+    """
+
+    sub: str
+    """
+    The environment id.
+    """
+    pub: bool
+
+
+@attrs.define(frozen=True, kw_only=True)
+class PresignedUrlResponse:
+    presigned_url: str = attrs.field(metadata={"json": "presignedUrl"})
+
+
+@attrs.define(frozen=True, kw_only=True)
+class ApiErrorBody:
+    """
+    The error body the API sends with 4xx and 5xx responses.
+    """
+
+    error: str
+    code: str | None = attrs.field(default=None)
+    param: str | None = attrs.field(default=None)
+    type: str | None = attrs.field(default=None)
+    details: Any | None = attrs.field(default=None)

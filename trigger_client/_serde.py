@@ -1,0 +1,139 @@
+"""The one cattrs converter: wire JSON <-> the generated attrs models.
+
+Wire names are camelCase and come from each field's ``metadata["json"]``; Python names are
+snake_case. Datetimes are read from ISO-8601 (``Z`` or an offset) and from the realtime row's naive
+Postgres text (``2024-10-09 12:34:56.789``, which means UTC), and are always aware UTC datetimes.
+Unknown keys are ignored (``strict=True`` forbids them, for contract tests). Unstructuring omits
+fields that hold their default, so request bodies never send unset options.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._exceptions import APIResponseValidationError
+from ._generated import models
+from ._open_enum import OpenStrEnum
+
+__all__ = [
+    "converter",
+    "format_datetime",
+    "make_converter",
+    "parse_datetime",
+    "strict_converter",
+    "structure",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+
+def parse_datetime(value: object, _: object = None) -> datetime:
+    """An aware UTC datetime from ISO-8601 text, Postgres timestamp text, or a datetime."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 timestamp: {value[:64]!r}") from None
+    else:
+        raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
+    if parsed.tzinfo is None:  # Postgres `timestamp` text: UTC without a zone
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """``2024-10-09T12:34:56.789Z``: the form JavaScript's ``Date.toISOString()`` writes."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _renames(cls: type) -> dict[str, Any]:
+    return {
+        a.name: override(rename=a.metadata["json"])
+        for a in attrs.fields(cls)
+        if "json" in a.metadata
+    }
+
+
+def make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """A converter for the generated models; ``strict=True`` rejects unknown keys."""
+    conv = cattrs.Converter(forbid_extra_keys=strict)
+    conv.register_structure_hook(datetime, parse_datetime)
+    conv.register_unstructure_hook(datetime, format_datetime)
+    conv.register_unstructure_hook(OpenStrEnum, lambda member: member.value)
+    conv.register_structure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=strict, **_renames(cls)
+        ),
+    )
+    conv.register_unstructure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_unstructure_fn(
+            cls, conv, _cattrs_omit_if_default=True, **_renames(cls)
+        ),
+    )
+    return conv
+
+
+converter = make_converter()
+strict_converter = make_converter(strict=True)
+
+
+@cache
+def _wire_names() -> dict[str, str]:
+    """snake_case attribute name -> camelCase wire name, over every generated model."""
+    names: dict[str, str] = {}
+    for obj in vars(models).values():
+        if isinstance(obj, type) and attrs.has(obj):
+            for a in attrs.fields(obj):
+                names[a.name] = a.metadata.get("json", a.name)
+    return names
+
+
+_PATH_SEGMENT = re.compile(r"(?<=[.$])([a-z_][a-z0-9_]*)")
+
+
+def _to_wire_path(message: str) -> str:
+    names = _wire_names()
+    return _PATH_SEGMENT.sub(lambda m: names.get(m.group(1), m.group(1)), message)
+
+
+def structure(
+    data: Any, cls: type[T], *, strict: bool = False, what: str | None = None, response: Any = None
+) -> T:
+    """Structure wire data into ``cls``; failures raise ``APIResponseValidationError``.
+
+    The error message names the offending wire field (``$.createdAt``), not the Python attribute.
+    """
+    conv = strict_converter if strict else converter
+    try:
+        return conv.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            problems = [_to_wire_path(p) for p in cattrs.transform_error(exc)]
+        else:
+            problems = [str(exc)]
+        label = what or cls.__name__
+        raise APIResponseValidationError(
+            f"invalid {label} in the API response: " + "; ".join(problems),
+            response=response,
+            body=data,
+        ) from exc
+
+
+def unstructure(obj: Any) -> Any:
+    """Wire JSON (camelCase keys, ISO ``Z`` datetimes) for a model; default-valued fields omitted."""
+    return converter.unstructure(obj)
+
