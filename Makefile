@@ -38,7 +38,7 @@ codegen: $(STAMP) ## regenerate models from openapi/ and the sync twin from _asy
 	$(PY) codegen/gen_sync.py
 
 codegen-check: $(STAMP) ## fail when generated code is stale or hand-edited
-	$(PY) codegen/check_models.py
+	$(PY) -m datamodel_code_generator --check
 	$(PY) codegen/gen_sync.py --check
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict

@@ -36,8 +36,6 @@ REPLACEMENTS: dict[str, str] = {
     # our public names: drop the prefix
     "AsyncTriggerClient": "TriggerClient",
     "AsyncRunsResource": "RunsResource",
-    "AsyncTasksResource": "TasksResource",
-    "AsyncAuthResource": "AuthResource",
     "AsyncRunSubscription": "RunSubscription",
     "AsyncRealtimeFeed": "RealtimeFeed",
     "AsyncPollFeed": "PollFeed",
@@ -45,19 +43,10 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncPacketResolver": "PacketResolver",
     "AsyncRunFeed": "RunFeed",
     "AsyncTokenSource": "TokenSource",
-    "AsyncCursorPage": "CursorPage",
-    "AsyncRunList": "RunList",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
-    "AsyncBaseTransport": "BaseTransport",
-    "AsyncHTTPTransport": "HTTPTransport",
     "aclose": "close",
     "aread": "read",
-    "aiter_bytes": "iter_bytes",
-    # builtins and stdlib
-    "anext": "next",
-    "aclosing": "closing",
-    "AsyncExitStack": "ExitStack",
     # module paths in absolute imports (tests import trigger_client._async....)
     "_async": "_sync",
 }

@@ -6,6 +6,8 @@ access token; retrieve, list, trigger and cancel runs; mint public tokens.
 
 from __future__ import annotations
 
+from ._async import AsyncRunSubscription, AsyncTriggerClient
+from ._default import configure, runs
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -28,6 +30,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._generated.models import Run, RunStatus, SerializedError
+from ._sync import RunSubscription, TriggerClient
 from ._version import __version__
 
 __all__ = [
@@ -36,6 +39,8 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncRunSubscription",
+    "AsyncTriggerClient",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -47,11 +52,15 @@ __all__ = [
     "RealtimeProtocolError",
     "Run",
     "RunStatus",
+    "RunSubscription",
     "RunWaitTimeout",
     "SerializedError",
     "SubscriptionTimeout",
+    "TriggerClient",
     "TriggerConfigurationError",
     "TriggerError",
     "UnprocessableEntityError",
     "__version__",
+    "configure",
+    "runs",
 ]

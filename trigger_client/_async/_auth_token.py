@@ -1,0 +1,60 @@
+"""The access token of a client: a fixed string, or a callable that can mint a fresh one."""
+
+from __future__ import annotations
+
+import inspect
+
+from .._config import AccessToken
+from .._exceptions import TriggerConfigurationError
+
+__all__ = ["AsyncTokenSource"]
+
+_MISSING = (
+    "No access token: pass access_token=... to the client, or set TRIGGER_ACCESS_TOKEN or "
+    "TRIGGER_SECRET_KEY in the environment."
+)
+
+
+class AsyncTokenSource:
+    """Hands out the bearer token; a callable token is called again to refresh it after a 401/403."""
+
+    __slots__ = ("_current", "_token")
+
+    def __init__(self, token: AccessToken | None) -> None:
+        self._token = token
+        self._current: str | None = token if isinstance(token, str) else None
+
+    def __repr__(self) -> str:
+        kind = "none" if self._token is None else "callable" if self.refreshable else "static"
+        return f"<{type(self).__name__} {kind}>"
+
+    @property
+    def refreshable(self) -> bool:
+        """Whether a fresh token can be asked for."""
+        return callable(self._token)
+
+    @property
+    def configured(self) -> bool:
+        return self._token is not None
+
+    async def get(self) -> str:
+        """The current token, minting the first one from a callable."""
+        if self._current is None:
+            return await self.refresh()
+        return self._current
+
+    async def refresh(self) -> str:
+        """Ask the callable for a fresh token (a fixed string is returned as it is)."""
+        token = self._token
+        if token is None:
+            raise TriggerConfigurationError(_MISSING)
+        if isinstance(token, str):
+            value: object = token
+        else:
+            value = token()
+            if inspect.isawaitable(value):
+                value = await value
+        if not isinstance(value, str) or not value:
+            raise TriggerConfigurationError("the access_token callable returned no token")
+        self._current = value
+        return value

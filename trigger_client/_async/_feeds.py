@@ -1,0 +1,223 @@
+"""Feeds: where runs come from. Each answers "the next batch of runs", blocking until there is one.
+
+``AsyncRealtimeFeed`` follows one Electric shape (a run, a tag set or a batch) with the long-poll
+protocol of ``_protocol.shape_log``; ``AsyncPollFeed`` polls the REST retrieve endpoint. Both retry
+transient failures with backoff until the caller's deadline, refresh a callable token once after a
+401/403, and raise typed errors for everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from .._backends import AsyncBackend
+from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
+from .._generated.models import Run
+from .._protocol.packets import decode_downloaded_packet
+from .._protocol.retry import classify_status
+from .._protocol.runs import run_from_retrieve, run_from_row, shape_row
+from .._protocol.shape_log import ShapeLog
+from ._packets import AsyncPacketResolver
+from ._transport import AsyncTransport, decode_json, retry_after_seconds
+
+__all__ = ["AsyncPollFeed", "AsyncRealtimeFeed", "AsyncRunFeed"]
+
+logger = logging.getLogger("trigger_client")
+
+
+class AsyncRunFeed(Protocol):
+    async def next_batch(self, deadline: float | None) -> Sequence[Run]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (a monotonic time), or None without a deadline."""
+    if deadline is None:
+        return None
+    return deadline - AsyncBackend.monotonic()
+
+
+def _deadline_passed() -> SubscriptionTimeout:
+    return SubscriptionTimeout("the subscription reached its timeout")
+
+
+async def _sleep_within(seconds: float, deadline: float | None) -> None:
+    """Sleep ``seconds``, or raise SubscriptionTimeout if the deadline comes first."""
+    left = remaining(deadline)
+    if left is not None and left <= seconds:
+        await AsyncBackend.sleep(max(0.0, left))
+        raise _deadline_passed()
+    await AsyncBackend.sleep(seconds)
+
+
+class AsyncRealtimeFeed:
+    """Runs from one realtime shape (``/realtime/v1/...``), over the Electric long-poll protocol."""
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        packets: AsyncPacketResolver | None = None,
+    ) -> None:
+        self._transport = transport
+        self._path = path
+        self._log = ShapeLog(params)
+        self._packets = packets or AsyncPacketResolver(transport)
+        self._closed = False
+
+    @property
+    def shape(self) -> ShapeLog:
+        return self._log
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    async def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        policy = self._transport.retry_policy
+        attempt = 0
+        refreshed = False
+        while True:
+            left = remaining(deadline)
+            if left is not None and left <= 0:
+                raise _deadline_passed()
+            request = self._log.next_request()
+            token = await self._transport.token.get()
+            read_timeout = (
+                self._transport.live_timeout if request.live else _read_timeout(self._transport)
+            )
+            if left is not None:
+                read_timeout = max(0.05, min(read_timeout, left))
+            try:
+                response = await self._transport.shape_request(
+                    self._path, request.params, token=token, read_timeout=read_timeout
+                )
+            except APIConnectionError as exc:
+                if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
+                    raise _deadline_passed() from exc
+                delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
+                attempt += 1
+                logger.debug(
+                    "realtime %s: %s; reconnecting in %.2fs (attempt %d)",
+                    self._path, type(exc).__name__, delay, attempt,
+                )
+                await _sleep_within(delay, deadline)
+                continue
+            status = response.status_code
+            kind = classify_status(status, headers=response.headers)
+            if kind in ("ok", "refetch"):
+                batch = self._log.handle_response(status, response.headers, response.content)
+                if batch.must_refetch:
+                    logger.debug("realtime %s: must-refetch (409); resyncing", self._path)
+                if batch.must_refetch or batch.stale:
+                    if self._log.needs_backoff:
+                        delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
+                        attempt += 1
+                        await _sleep_within(delay, deadline)
+                    continue
+                attempt = 0
+                refreshed = False
+                if batch.rows:
+                    return [await self._to_run(row) for row in batch.rows]
+                continue
+            if kind == "transient":
+                delay = policy.delay(
+                    attempt, retry_after=retry_after_seconds(response), random=AsyncBackend.random
+                )
+                attempt += 1
+                logger.debug(
+                    "realtime %s: %s; retrying in %.2fs (attempt %d)",
+                    self._path, status, delay, attempt,
+                )
+                await _sleep_within(delay, deadline)
+                continue
+            if kind == "auth" and self._transport.token.refreshable and not refreshed:
+                refreshed = True
+                logger.debug("realtime %s: %s; refreshing the access token", self._path, status)
+                await self._transport.token.refresh()
+                continue
+            raise self._transport.status_error(response, realtime=True)
+
+    async def _to_run(self, row: Mapping[str, Any]) -> Run:
+        raw = shape_row(row)
+        run_id = raw.friendly_id
+        payload = await self._packets.resolve(run_id, "payload", raw.payload, raw.payload_type)
+        output = await self._packets.resolve(run_id, "output", raw.output, raw.output_type)
+        metadata = (
+            await self._packets.resolve(run_id, "metadata", raw.metadata, raw.metadata_type)
+            if raw.metadata and raw.metadata_type
+            else None
+        )
+        return run_from_row(raw, payload=payload, output=output, metadata=metadata)
+
+
+class AsyncPollFeed:
+    """Runs from polling ``GET /api/v3/runs/{id}`` every ``interval`` seconds."""
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        run_id: str,
+        *,
+        interval: float,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        self._transport = transport
+        self._run_id = run_id
+        self._interval = interval
+        self._next_poll: float | None = None
+
+    async def aclose(self) -> None:
+        pass
+
+    async def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        if self._next_poll is not None:
+            await _sleep_within(max(0.0, self._next_poll - AsyncBackend.monotonic()), deadline)
+        self._next_poll = AsyncBackend.monotonic() + self._interval
+        policy = self._transport.retry_policy
+        attempt = 0
+        while True:
+            try:
+                return [await retrieve_run(self._transport, self._run_id)]
+            except APIConnectionError as exc:
+                error: BaseException = exc
+                retry_after = None
+            except APIStatusError as exc:  # retry only the transient statuses
+                if classify_status(exc.status_code) != "transient":
+                    raise
+                error = exc
+                retry_after = retry_after_seconds(exc.response)
+            delay = policy.delay(attempt, retry_after=retry_after, random=AsyncBackend.random)
+            attempt += 1
+            logger.debug(
+                "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
+            )
+            await _sleep_within(delay, deadline)
+
+
+async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
+    """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
+    response = await transport.request("GET", f"/api/v3/runs/{run_id}")
+    body = decode_json(response)
+    payload = body.get("payload") if isinstance(body, dict) else None
+    output = body.get("output") if isinstance(body, dict) else None
+    if isinstance(body, dict):
+        if url := body.get("payloadPresignedUrl"):
+            payload = await _download(transport, str(url))
+        if url := body.get("outputPresignedUrl"):
+            output = await _download(transport, str(url))
+    return run_from_retrieve(body, payload=payload, output=output)
+
+
+async def _download(transport: AsyncTransport, url: str) -> Any:
+    response = await transport.download(url)
+    return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _read_timeout(transport: AsyncTransport) -> float:
+    return transport.timeout.read or 60.0

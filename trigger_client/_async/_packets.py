@@ -1,0 +1,58 @@
+"""Decode run packets (payload, output, metadata), fetching offloaded ones once per run version."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from .._exceptions import APIResponseValidationError
+from .._protocol.packets import StoreReference, decode_downloaded_packet, decode_packet
+from ._transport import AsyncTransport
+
+__all__ = ["AsyncPacketResolver"]
+
+logger = logging.getLogger("trigger_client")
+
+
+class AsyncPacketResolver:
+    """Decodes packets, caching the result per (run, field) until the packet's text changes.
+
+    An ``application/store`` packet is downloaded through a presigned URL the first time its
+    storage path is seen for that run and field, and never again for the same path.
+    """
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+        self._cache: dict[tuple[str, str], tuple[str | None, str | None, Any]] = {}
+
+    async def resolve(
+        self, run_id: str, field: str, data: str | None, data_type: str | None
+    ) -> Any:
+        if not data_type:  # no packet type: the column was skipped or never written
+            return None
+        key = (run_id, field)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == data_type and cached[1] == data:
+            return cached[2]
+        value = decode_packet(data, data_type)
+        if isinstance(value, StoreReference):
+            value = await self.download(value)
+        self._cache[key] = (data_type, data, value)
+        return value
+
+    async def download(self, reference: StoreReference) -> Any:
+        """Fetch an offloaded packet: presign it through the API, then download it."""
+        body = await self._transport.get_json(f"/api/v1/packets/{quote(reference.path, safe='/')}")
+        url = body.get("presignedUrl") if isinstance(body, dict) else None
+        if not isinstance(url, str) or not url:
+            raise APIResponseValidationError(
+                "the packet presign response has no presignedUrl", body=body
+            )
+        logger.debug("downloading offloaded packet %s", reference.path)
+        response = await self._transport.download(url)
+        return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+    def forget(self, run_id: str) -> None:
+        for field in ("payload", "output", "metadata"):
+            self._cache.pop((run_id, field), None)

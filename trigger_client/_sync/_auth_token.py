@@ -1,0 +1,61 @@
+# Generated from trigger_client/_async/_auth_token.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""The access token of a client: a fixed string, or a callable that can mint a fresh one."""
+
+from __future__ import annotations
+
+import inspect
+
+from .._config import AccessToken
+from .._exceptions import TriggerConfigurationError
+
+__all__ = ["TokenSource"]
+
+_MISSING = (
+    "No access token: pass access_token=... to the client, or set TRIGGER_ACCESS_TOKEN or "
+    "TRIGGER_SECRET_KEY in the environment."
+)
+
+
+class TokenSource:
+    """Hands out the bearer token; a callable token is called again to refresh it after a 401/403."""
+
+    __slots__ = ("_current", "_token")
+
+    def __init__(self, token: AccessToken | None) -> None:
+        self._token = token
+        self._current: str | None = token if isinstance(token, str) else None
+
+    def __repr__(self) -> str:
+        kind = "none" if self._token is None else "callable" if self.refreshable else "static"
+        return f"<{type(self).__name__} {kind}>"
+
+    @property
+    def refreshable(self) -> bool:
+        """Whether a fresh token can be asked for."""
+        return callable(self._token)
+
+    @property
+    def configured(self) -> bool:
+        return self._token is not None
+
+    def get(self) -> str:
+        """The current token, minting the first one from a callable."""
+        if self._current is None:
+            return self.refresh()
+        return self._current
+
+    def refresh(self) -> str:
+        """Ask the callable for a fresh token (a fixed string is returned as it is)."""
+        token = self._token
+        if token is None:
+            raise TriggerConfigurationError(_MISSING)
+        if isinstance(token, str):
+            value: object = token
+        else:
+            value = token()
+            if inspect.isawaitable(value):
+                value = value
+        if not isinstance(value, str) or not value:
+            raise TriggerConfigurationError("the access_token callable returned no token")
+        self._current = value
+        return value

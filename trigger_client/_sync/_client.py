@@ -1,0 +1,149 @@
+# Generated from trigger_client/_async/_client.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""``AsyncTriggerClient``: configuration, the HTTP connection pool, and the resources."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .._config import (
+    DEFAULT_LIVE_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    AccessToken,
+    NotGiven,
+    env_access_token,
+    env_base_url,
+)
+from .._exceptions import TriggerConfigurationError
+from .._protocol.retry import RetryPolicy
+from ._auth_token import TokenSource
+from ._resources import RunsResource
+from ._transport import Transport
+
+__all__ = ["TriggerClient"]
+
+
+class TriggerClient:
+    """A client of the Trigger.dev API.
+
+    Args:
+        access_token: a secret key (``tr_dev_...``, ``tr_prod_...``) or a public access token, or a
+            callable returning one (called again once to refresh after a 401/403). Default: the
+            ``TRIGGER_ACCESS_TOKEN`` environment variable, else ``TRIGGER_SECRET_KEY``.
+        base_url: the API's URL. Default: ``TRIGGER_API_URL``, else ``https://api.trigger.dev``.
+        timeout: seconds (or an ``httpx.Timeout``) for each REST call.
+        max_retries: how many times a failed idempotent REST call is retried (default 2).
+        http_client: an httpx client of yours to send requests with; it is never closed by the SDK.
+        branch: the preview branch to address (sends ``x-trigger-branch``).
+        live_timeout: read timeout of long-poll realtime requests, above the server's ~20 s hold.
+
+    A client holds a connection pool: create one, reuse it for many calls and subscriptions, and
+    close it (or use it as a context manager) when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        access_token: AccessToken | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        branch: str | None = None,
+        live_timeout: float = DEFAULT_LIVE_TIMEOUT,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if live_timeout <= 0:
+            raise ValueError("live_timeout must be positive")
+        self._access_token = access_token if access_token is not None else env_access_token()
+        self._base_url = (base_url or env_base_url()).rstrip("/")
+        if not self._base_url.startswith(("http://", "https://")):
+            raise TriggerConfigurationError(
+                f"base_url must start with http:// or https://, not {self._base_url!r}"
+            )
+        self._timeout = _as_timeout(timeout)
+        self._max_retries = max_retries
+        self._branch = branch
+        self._live_timeout = live_timeout
+        self._http_client = http_client
+        self._transport = Transport(
+            base_url=self._base_url,
+            token=TokenSource(self._access_token),
+            http_client=http_client,
+            timeout=self._timeout,
+            live_timeout=live_timeout,
+            retry_policy=RetryPolicy(max_retries=max_retries),
+            branch=branch,
+        )
+        self.runs = RunsResource(self._transport)
+        """Follow, read and manage runs."""
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def __repr__(self) -> str:
+        token = self._transport.token
+        return (
+            f"<{type(self).__name__} base_url={self._base_url!r} "
+            f"access_token={'set' if token.configured else 'missing'}>"
+        )
+
+    def with_options(
+        self,
+        *,
+        access_token: AccessToken | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        branch: str | None | NotGiven = NOT_GIVEN,
+        live_timeout: float | NotGiven = NOT_GIVEN,
+    ) -> TriggerClient:
+        """A copy of this client with some options replaced; it shares the connection pool."""
+        options: dict[str, Any] = {
+            "access_token": self._access_token,
+            "base_url": self._base_url,
+            "timeout": self._timeout,
+            "max_retries": self._max_retries,
+            "branch": self._branch,
+            "live_timeout": self._live_timeout,
+        }
+        for name, value in (
+            ("access_token", access_token),
+            ("base_url", base_url),
+            ("timeout", timeout),
+            ("max_retries", max_retries),
+            ("branch", branch),
+            ("live_timeout", live_timeout),
+        ):
+            if not isinstance(value, NotGiven):
+                options[name] = value
+        return type(self)(http_client=self._transport.http_client, **options)
+
+    def close(self) -> None:
+        """Close the connection pool (not an ``http_client`` you passed in)."""
+        self._transport.close()
+
+    def __enter__(self) -> TriggerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))

@@ -1,0 +1,230 @@
+# Generated from trigger_client/_async/_feeds.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""Feeds: where runs come from. Each answers "the next batch of runs", blocking until there is one.
+
+``AsyncRealtimeFeed`` follows one Electric shape (a run, a tag set or a batch) with the long-poll
+protocol of ``_protocol.shape_log``; ``AsyncPollFeed`` polls the REST retrieve endpoint. Both retry
+transient failures with backoff until the caller's deadline, refresh a callable token once after a
+401/403, and raise typed errors for everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from .._backends import SyncBackend
+from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
+from .._generated.models import Run
+from .._protocol.packets import decode_downloaded_packet
+from .._protocol.retry import classify_status
+from .._protocol.runs import run_from_retrieve, run_from_row, shape_row
+from .._protocol.shape_log import ShapeLog
+from ._packets import PacketResolver
+from ._transport import Transport, decode_json, retry_after_seconds
+
+__all__ = ["PollFeed", "RealtimeFeed", "RunFeed"]
+
+logger = logging.getLogger("trigger_client")
+
+
+class RunFeed(Protocol):
+    def next_batch(self, deadline: float | None) -> Sequence[Run]: ...
+
+    def close(self) -> None: ...
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (a monotonic time), or None without a deadline."""
+    if deadline is None:
+        return None
+    return deadline - SyncBackend.monotonic()
+
+
+def _deadline_passed() -> SubscriptionTimeout:
+    return SubscriptionTimeout("the subscription reached its timeout")
+
+
+def _sleep_within(seconds: float, deadline: float | None) -> None:
+    """Sleep ``seconds``, or raise SubscriptionTimeout if the deadline comes first."""
+    left = remaining(deadline)
+    if left is not None and left <= seconds:
+        SyncBackend.sleep(max(0.0, left))
+        raise _deadline_passed()
+    SyncBackend.sleep(seconds)
+
+
+class RealtimeFeed:
+    """Runs from one realtime shape (``/realtime/v1/...``), over the Electric long-poll protocol."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        packets: PacketResolver | None = None,
+    ) -> None:
+        self._transport = transport
+        self._path = path
+        self._log = ShapeLog(params)
+        self._packets = packets or PacketResolver(transport)
+        self._closed = False
+
+    @property
+    def shape(self) -> ShapeLog:
+        return self._log
+
+    def close(self) -> None:
+        self._closed = True
+
+    def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        policy = self._transport.retry_policy
+        attempt = 0
+        refreshed = False
+        while True:
+            left = remaining(deadline)
+            if left is not None and left <= 0:
+                raise _deadline_passed()
+            request = self._log.next_request()
+            token = self._transport.token.get()
+            read_timeout = (
+                self._transport.live_timeout if request.live else _read_timeout(self._transport)
+            )
+            if left is not None:
+                read_timeout = max(0.05, min(read_timeout, left))
+            try:
+                response = self._transport.shape_request(
+                    self._path, request.params, token=token, read_timeout=read_timeout
+                )
+            except APIConnectionError as exc:
+                if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
+                    raise _deadline_passed() from exc
+                delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
+                attempt += 1
+                logger.debug(
+                    "realtime %s: %s; reconnecting in %.2fs (attempt %d)",
+                    self._path,
+                    type(exc).__name__,
+                    delay,
+                    attempt,
+                )
+                _sleep_within(delay, deadline)
+                continue
+            status = response.status_code
+            kind = classify_status(status, headers=response.headers)
+            if kind in ("ok", "refetch"):
+                batch = self._log.handle_response(status, response.headers, response.content)
+                if batch.must_refetch:
+                    logger.debug("realtime %s: must-refetch (409); resyncing", self._path)
+                if batch.must_refetch or batch.stale:
+                    if self._log.needs_backoff:
+                        delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
+                        attempt += 1
+                        _sleep_within(delay, deadline)
+                    continue
+                attempt = 0
+                refreshed = False
+                if batch.rows:
+                    return [self._to_run(row) for row in batch.rows]
+                continue
+            if kind == "transient":
+                delay = policy.delay(
+                    attempt, retry_after=retry_after_seconds(response), random=SyncBackend.random
+                )
+                attempt += 1
+                logger.debug(
+                    "realtime %s: %s; retrying in %.2fs (attempt %d)",
+                    self._path,
+                    status,
+                    delay,
+                    attempt,
+                )
+                _sleep_within(delay, deadline)
+                continue
+            if kind == "auth" and self._transport.token.refreshable and not refreshed:
+                refreshed = True
+                logger.debug("realtime %s: %s; refreshing the access token", self._path, status)
+                self._transport.token.refresh()
+                continue
+            raise self._transport.status_error(response, realtime=True)
+
+    def _to_run(self, row: Mapping[str, Any]) -> Run:
+        raw = shape_row(row)
+        run_id = raw.friendly_id
+        payload = self._packets.resolve(run_id, "payload", raw.payload, raw.payload_type)
+        output = self._packets.resolve(run_id, "output", raw.output, raw.output_type)
+        metadata = (
+            self._packets.resolve(run_id, "metadata", raw.metadata, raw.metadata_type)
+            if raw.metadata and raw.metadata_type
+            else None
+        )
+        return run_from_row(raw, payload=payload, output=output, metadata=metadata)
+
+
+class PollFeed:
+    """Runs from polling ``GET /api/v3/runs/{id}`` every ``interval`` seconds."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        run_id: str,
+        *,
+        interval: float,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        self._transport = transport
+        self._run_id = run_id
+        self._interval = interval
+        self._next_poll: float | None = None
+
+    def close(self) -> None:
+        pass
+
+    def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        if self._next_poll is not None:
+            _sleep_within(max(0.0, self._next_poll - SyncBackend.monotonic()), deadline)
+        self._next_poll = SyncBackend.monotonic() + self._interval
+        policy = self._transport.retry_policy
+        attempt = 0
+        while True:
+            try:
+                return [retrieve_run(self._transport, self._run_id)]
+            except APIConnectionError as exc:
+                error: BaseException = exc
+                retry_after = None
+            except APIStatusError as exc:  # retry only the transient statuses
+                if classify_status(exc.status_code) != "transient":
+                    raise
+                error = exc
+                retry_after = retry_after_seconds(exc.response)
+            delay = policy.delay(attempt, retry_after=retry_after, random=SyncBackend.random)
+            attempt += 1
+            logger.debug(
+                "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
+            )
+            _sleep_within(delay, deadline)
+
+
+def retrieve_run(transport: Transport, run_id: str) -> Run:
+    """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
+    response = transport.request("GET", f"/api/v3/runs/{run_id}")
+    body = decode_json(response)
+    payload = body.get("payload") if isinstance(body, dict) else None
+    output = body.get("output") if isinstance(body, dict) else None
+    if isinstance(body, dict):
+        if url := body.get("payloadPresignedUrl"):
+            payload = _download(transport, str(url))
+        if url := body.get("outputPresignedUrl"):
+            output = _download(transport, str(url))
+    return run_from_retrieve(body, payload=payload, output=output)
+
+
+def _download(transport: Transport, url: str) -> Any:
+    response = transport.download(url)
+    return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _read_timeout(transport: Transport) -> float:
+    return transport.timeout.read or 60.0

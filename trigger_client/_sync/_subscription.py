@@ -1,0 +1,117 @@
+# Generated from trigger_client/_async/_subscription.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""``AsyncRunSubscription``: iterate over runs as they change, from any feed.
+
+It yields the current state first, then each change once; it never yields a run older than one it
+already yielded for the same id (after a must-refetch or a reconnect the server may resend old
+rows); it ends right after yielding a finished run when ``stop_on_completion`` is set; ``timeout``
+bounds the whole subscription. ``.last`` is the last run yielded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from types import TracebackType
+
+from .._backends import SyncBackend
+from .._exceptions import SubscriptionTimeout
+from .._generated.models import Run
+from .._protocol.runs import is_finished
+from ._feeds import RunFeed
+
+__all__ = ["RunSubscription"]
+
+logger = logging.getLogger("trigger_client")
+
+
+class RunSubscription:
+    """An iterator of ``Run`` updates; also a context manager. Close it to stop early.
+
+    Iterating after the subscription ended (the run finished, ``close`` was called, or an error was
+    raised) stops at once.
+    """
+
+    def __init__(
+        self,
+        feed: RunFeed,
+        *,
+        stop_on_completion: bool = True,
+        timeout: float | None = None,
+        describe: str = "subscription",
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive (seconds), or None for no deadline")
+        self._feed = feed
+        self._stop_on_completion = stop_on_completion
+        self._timeout = timeout
+        self._deadline: float | None = None
+        self._describe = describe
+        self._pending: deque[Run] = deque()
+        self._latest: dict[str, Run] = {}
+        self._closed = False
+        self.last: Run | None = None
+        """The last run yielded, or None before the first."""
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self._describe} {state}>"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __iter__(self) -> RunSubscription:
+        return self
+
+    def __next__(self) -> Run:
+        if self._closed:
+            raise StopIteration
+        if self._deadline is None and self._timeout is not None:
+            self._deadline = SyncBackend.monotonic() + self._timeout
+        try:
+            while not self._pending:
+                for run in self._feed.next_batch(self._deadline):
+                    if self._accept(run):
+                        self._pending.append(run)
+        except SubscriptionTimeout:
+            self.close()
+            raise SubscriptionTimeout(
+                f"{self._describe} reached its timeout of {self._timeout}s", last_run=self.last
+            ) from None
+        except BaseException:
+            self.close()
+            raise
+        run = self._pending.popleft()
+        self.last = run
+        if self._stop_on_completion and is_finished(run):
+            logger.debug("%s: %s finished (%s); closing", self._describe, run.id, run.status)
+            self.close()
+        return run
+
+    def _accept(self, run: Run) -> bool:
+        """Whether ``run`` is news: not a repeat, and not older than what was already yielded."""
+        previous = self._latest.get(run.id)
+        if previous is not None:
+            if run == previous or run.updated_at < previous.updated_at:
+                return False
+        self._latest[run.id] = run
+        return True
+
+    def close(self) -> None:
+        """Stop the subscription and release its resources. Safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.clear()
+        self._feed.close()
+
+    def __enter__(self) -> RunSubscription:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
