@@ -47,8 +47,6 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncClient": "Client",
     "aclose": "close",
     "aread": "read",
-    # module paths in absolute imports (tests import trigger_client._async....)
-    "_async": "_sync",
 }
 
 # Names that must never survive into sync code.

@@ -94,7 +94,9 @@ def base_headers(branch: str | None) -> dict[str, str]:
     return headers
 
 
-_SECRET = re.compile(r"(tr_[a-z]+_[A-Za-z0-9_]{4})[A-Za-z0-9_]+|(eyJ[\w-]{4})[\w-]*\.[\w-]+\.[\w-]+")
+_SECRET = re.compile(
+    r"(tr_[a-z]+_[A-Za-z0-9_]{4})[A-Za-z0-9_]+|(eyJ[\w-]{4})[\w-]*\.[\w-]+\.[\w-]+"
+)
 
 
 def redact(text: str) -> str:

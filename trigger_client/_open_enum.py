@@ -13,7 +13,7 @@ _logger = logging.getLogger("trigger_client")
 _lock = threading.Lock()
 
 
-class OpenStrEnum(str, enum.Enum):
+class OpenStrEnum(enum.StrEnum):
     """A ``str`` enum that accepts values it does not declare.
 
     ``RunStatus("PAUSED_FOREVER")`` returns a ``RunStatus`` equal to ``"PAUSED_FOREVER"`` (created once,

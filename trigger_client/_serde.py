@@ -136,4 +136,3 @@ def structure(
 def unstructure(obj: Any) -> Any:
     """Wire JSON (camelCase keys, ISO ``Z`` datetimes) for a model; default-valued fields omitted."""
     return converter.unstructure(obj)
-

@@ -103,7 +103,10 @@ class AsyncRealtimeFeed:
                 attempt += 1
                 logger.debug(
                     "realtime %s: %s; reconnecting in %.2fs (attempt %d)",
-                    self._path, type(exc).__name__, delay, attempt,
+                    self._path,
+                    type(exc).__name__,
+                    delay,
+                    attempt,
                 )
                 await _sleep_within(delay, deadline)
                 continue
@@ -131,7 +134,10 @@ class AsyncRealtimeFeed:
                 attempt += 1
                 logger.debug(
                     "realtime %s: %s; retrying in %.2fs (attempt %d)",
-                    self._path, status, delay, attempt,
+                    self._path,
+                    status,
+                    delay,
+                    attempt,
                 )
                 await _sleep_within(delay, deadline)
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -136,7 +136,9 @@ class AsyncTransport:
                 error: APIConnectionError = APITimeoutError(request=request)
                 cause: BaseException = exc
             except httpx.TransportError as exc:
-                error = APIConnectionError(f"Connection error: {type(exc).__name__}", request=request)
+                error = APIConnectionError(
+                    f"Connection error: {type(exc).__name__}", request=request
+                )
                 cause = exc
             else:
                 kind = classify_status(response.status_code, headers=response.headers)
@@ -145,8 +147,12 @@ class AsyncTransport:
                     return response
                 if kind == "auth" and self.token.refreshable and not refreshed:
                     refreshed = True
-                    logger.debug("%s %s: refreshing the access token after %s", method, path,
-                                 response.status_code)
+                    logger.debug(
+                        "%s %s: refreshing the access token after %s",
+                        method,
+                        path,
+                        response.status_code,
+                    )
                     await self.token.refresh()
                     continue
                 if kind == "transient" and idempotent and attempt < policy.max_retries:
@@ -156,16 +162,28 @@ class AsyncTransport:
                         random=AsyncBackend.random,
                     )
                     attempt += 1
-                    logger.debug("%s %s: retry %d in %.2fs after %s", method, path, attempt, delay,
-                                 response.status_code)
+                    logger.debug(
+                        "%s %s: retry %d in %.2fs after %s",
+                        method,
+                        path,
+                        attempt,
+                        delay,
+                        response.status_code,
+                    )
                     await AsyncBackend.sleep(delay)
                     continue
                 raise self.status_error(response)
             if idempotent and attempt < policy.max_retries:
                 delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
                 attempt += 1
-                logger.debug("%s %s: retry %d in %.2fs after %s", method, path, attempt, delay,
-                             type(cause).__name__)
+                logger.debug(
+                    "%s %s: retry %d in %.2fs after %s",
+                    method,
+                    path,
+                    attempt,
+                    delay,
+                    type(cause).__name__,
+                )
                 await AsyncBackend.sleep(delay)
                 continue
             raise error from cause
@@ -195,7 +213,9 @@ class AsyncTransport:
                     policy.max_retries, 2
                 ):
                     raise self.status_error(response)
-            await AsyncBackend.sleep(policy.delay(attempt, retry_after=None, random=AsyncBackend.random))
+            await AsyncBackend.sleep(
+                policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
+            )
             attempt += 1
 
     # ------------------------------------------------------------------------------------------

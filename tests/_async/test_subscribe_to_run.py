@@ -1,0 +1,200 @@
+"""runs.subscribe_to_run and runs.retrieve against the emulator, over real loopback HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from trigger_client import (
+    AsyncTriggerClient,
+    AuthenticationError,
+    NotFoundError,
+    RunStatus,
+    SubscriptionTimeout,
+)
+from trigger_client.testing import TriggerEmulator
+
+pytestmark = pytest.mark.anyio
+
+
+def client_for(emulator: TriggerEmulator) -> AsyncTriggerClient:
+    return AsyncTriggerClient(base_url=emulator.base_url, access_token=emulator.secret_key)
+
+
+async def test_yields_every_state_then_stops_after_the_finished_run(
+    emulator: TriggerEmulator,
+) -> None:
+    run_id = emulator.create_run("email-sequence", {"to": "a@example.com"}, tags=["user:1"])
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        statuses: list[RunStatus] = []
+        playback = None
+        async for run in subscription:
+            statuses.append(run.status)
+            if playback is None:
+                playback = emulator.start_play(run_id, "success", interval=0.2)
+        assert playback is not None
+        playback.wait()
+    # dequeue (DEQUEUED, which the server shows as EXECUTING), start (startedAt set), complete
+    assert statuses == [
+        RunStatus.QUEUED,
+        RunStatus.EXECUTING,
+        RunStatus.EXECUTING,
+        RunStatus.COMPLETED,
+    ]
+    assert subscription.closed
+    assert subscription.last is not None and subscription.last.is_success
+    assert subscription.last.finished_at is not None
+    assert subscription.last.payload == {"to": "a@example.com"}
+    assert subscription.last.tags == ["user:1"]
+
+
+async def test_yields_the_current_state_first(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    emulator.play(run_id, ["dequeue", "start"], interval=0)
+    async with client_for(emulator) as client:
+        async with client.runs.subscribe_to_run(run_id, timeout=30) as subscription:
+            async for run in subscription:
+                assert run.status == RunStatus.EXECUTING
+                assert run.started_at is not None
+                break
+
+
+async def test_a_run_finished_before_subscribing_yields_once(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    emulator.play(run_id, "failure", interval=0)
+    async with client_for(emulator) as client:
+        runs = [run async for run in client.runs.subscribe_to_run(run_id, timeout=30)]
+    assert [r.status for r in runs] == [RunStatus.FAILED]
+    assert runs[0].is_failed and runs[0].error is not None
+
+
+async def test_timeout_raises_with_the_last_run(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=1.0)
+        seen = []
+        with pytest.raises(SubscriptionTimeout) as info:
+            async for run in subscription:
+                seen.append(run)
+    assert len(seen) == 1
+    assert info.value.last_run == seen[0]
+    assert subscription.closed
+
+
+async def test_stop_on_completion_false_keeps_following(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    emulator.play(run_id, "success", interval=0)
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, stop_on_completion=False, timeout=1.0)
+        with pytest.raises(SubscriptionTimeout) as info:
+            async for _ in subscription:
+                pass
+    assert info.value.last_run is not None
+    assert info.value.last_run.status == RunStatus.COMPLETED
+
+
+async def test_skip_columns_leaves_payload_and_output_out(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"big": "x" * 100})
+    emulator.play(run_id, "success", interval=0, output={"result": 1})
+    async with client_for(emulator) as client:
+        runs = [
+            run
+            async for run in client.runs.subscribe_to_run(
+                run_id, skip_columns=["payload", "output"], timeout=30
+            )
+        ]
+    assert runs[-1].status == RunStatus.COMPLETED
+    assert runs[-1].payload is None and runs[-1].output is None
+
+
+async def test_close_is_idempotent_and_ends_iteration(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        first = await subscription.__anext__()
+        assert subscription.last == first
+        await subscription.aclose()
+        await subscription.aclose()
+        assert [run async for run in subscription] == []
+
+
+async def test_break_leaves_no_request_in_flight(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    async with client_for(emulator) as client:
+        async for _ in client.runs.subscribe_to_run(run_id, timeout=30):
+            break
+        mine = [r for r in emulator.requests if r.path == f"/realtime/v1/runs/{run_id}"]
+        assert mine and all(r.done for r in mine)
+
+
+async def test_poll_transport_yields_the_same_final_run(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(
+            run_id, transport="poll", poll_interval=0.05, timeout=30
+        )
+        playback = None
+        statuses = []
+        async for run in subscription:
+            statuses.append(run.status)
+            if playback is None:
+                playback = emulator.start_play(run_id, "success", interval=0.3)
+        retrieved = await client.runs.retrieve(run_id)
+    assert statuses[0] == RunStatus.QUEUED and statuses[-1] == RunStatus.COMPLETED
+    assert RunStatus.EXECUTING in statuses
+    assert subscription.last is not None
+    assert retrieved.status == RunStatus.COMPLETED
+    assert retrieved.finished_at == subscription.last.finished_at
+
+
+async def test_retrieve_returns_a_typed_run(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1}, tags=["b", "a"])
+    async with client_for(emulator) as client:
+        run = await client.runs.retrieve(run_id)
+    assert run.id == run_id
+    assert run.status == RunStatus.QUEUED
+    assert run.payload == {"n": 1}
+    assert isinstance(run.created_at, datetime) and run.created_at.tzinfo is not None
+    assert sorted(run.tags) == ["a", "b"]
+
+
+async def test_unknown_run_raises_not_found(emulator: TriggerEmulator) -> None:
+    async with client_for(emulator) as client:
+        with pytest.raises(NotFoundError):
+            async for _ in client.runs.subscribe_to_run("run_doesnotexist", timeout=10):
+                pass
+        with pytest.raises(NotFoundError):
+            await client.with_options(max_retries=0).runs.retrieve("run_doesnotexist")
+
+
+async def test_a_bad_key_raises_authentication_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    async with AsyncTriggerClient(
+        base_url=emulator.base_url, access_token="tr_dev_notakey"
+    ) as client:
+        with pytest.raises(AuthenticationError) as info:
+            async for _ in client.runs.subscribe_to_run(run_id, timeout=10):
+                pass
+    assert info.value.status_code == 401
+    assert "tr_dev_notakey" not in str(info.value)
+
+
+async def test_an_unknown_status_does_not_break_the_subscription(
+    emulator: TriggerEmulator,
+) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    emulator.update_run(run_id, status="HIBERNATING")
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        run = await subscription.__anext__()
+        assert run.status == "HIBERNATING" and not run.status.is_known
+        assert not run.is_finished
+        emulator.update_run(run_id, status="EXECUTING")
+        emulator.play(run_id, ["complete"], interval=0)
+        final = None
+        async for run in subscription:
+            final = run
+        assert final is not None and final.status == RunStatus.COMPLETED
+        await subscription.aclose()
