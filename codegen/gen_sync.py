@@ -36,6 +36,7 @@ REPLACEMENTS: dict[str, str] = {
     # our public names: drop the prefix
     "AsyncTriggerClient": "TriggerClient",
     "AsyncRunsResource": "RunsResource",
+    "AsyncAuthResource": "AuthResource",
     "AsyncRunSubscription": "RunSubscription",
     "AsyncRealtimeFeed": "RealtimeFeed",
     "AsyncPollFeed": "PollFeed",
@@ -46,6 +47,8 @@ REPLACEMENTS: dict[str, str] = {
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     "aclose": "close",
+    # module paths in absolute imports (tests import trigger_client._async....)
+    "_async": "_sync",
     "aread": "read",
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -39,3 +41,45 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "TRIGGER_REQUIRE_INTEROP=1 but the official TypeScript SDK is not installed: "
             "run `make setup` (needs node and npm)"
         )
+
+
+# ------------------------------------------------------------------------------------------------
+# No secret ever reaches the logs: everything the SDK logs at DEBUG, in every test, is checked.
+
+_SECRET_PATTERNS = re.compile(
+    r"tr_(?:dev|prod|stg|preview|pr)_[A-Za-z0-9_]{12,}"  # a whole secret key
+    r"|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"  # a whole JWT
+)
+
+
+class _CapturingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.texts.append(text)
+
+
+_capture = _CapturingHandler()
+_sdk_logger = logging.getLogger("trigger_client")
+_sdk_logger.addHandler(_capture)
+_sdk_logger.setLevel(logging.DEBUG)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs() -> Iterator[None]:
+    start = len(_capture.texts)
+    yield
+    leaked = [t for t in _capture.texts[start:] if _SECRET_PATTERNS.search(t)]
+    if leaked:
+        pytest.fail(f"a secret appeared in the SDK's logs: {leaked[0][:200]!r}", pytrace=False)
+
+
+def test_the_log_leak_check_sees_debug_records() -> None:
+    """The capture is live (otherwise the leak check would pass vacuously)."""
+    _sdk_logger.debug("probe %s", "value")
+    assert _capture.texts[-1] == "probe value"

@@ -7,7 +7,7 @@ access token; retrieve, list, trigger and cancel runs; mint public tokens.
 from __future__ import annotations
 
 from ._async import AsyncRunSubscription, AsyncTriggerClient
-from ._default import configure, runs
+from ._default import auth, configure, runs
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -30,6 +30,8 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._generated.models import Run, RunStatus, SerializedError
+from ._protocol.scopes import Scopes, flatten_scopes
+from ._protocol.tokens import PublicTokenClaims, decode_public_token
 from ._sync import RunSubscription, TriggerClient
 from ._version import __version__
 
@@ -47,6 +49,7 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PublicTokenClaims",
     "RateLimitError",
     "RealtimeConnectionLimitError",
     "RealtimeProtocolError",
@@ -54,6 +57,7 @@ __all__ = [
     "RunStatus",
     "RunSubscription",
     "RunWaitTimeout",
+    "Scopes",
     "SerializedError",
     "SubscriptionTimeout",
     "TriggerClient",
@@ -61,6 +65,9 @@ __all__ = [
     "TriggerError",
     "UnprocessableEntityError",
     "__version__",
+    "auth",
     "configure",
+    "decode_public_token",
+    "flatten_scopes",
     "runs",
 ]

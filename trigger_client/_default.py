@@ -11,7 +11,7 @@ from typing import Any
 
 from ._sync._client import TriggerClient
 
-__all__ = ["configure", "default_client", "runs"]
+__all__ = ["auth", "configure", "default_client", "runs"]
 
 _lock = threading.Lock()
 _client: TriggerClient | None = None
@@ -57,3 +57,6 @@ class _DefaultResource:
 
 runs: Any = _DefaultResource("runs")
 """``runs`` of the default client: ``trigger_client.runs.subscribe_to_run("run_1234")``."""
+
+auth: Any = _DefaultResource("auth")
+"""``auth`` of the default client: ``trigger_client.auth.create_public_token(scopes=...)``."""

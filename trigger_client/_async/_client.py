@@ -19,6 +19,7 @@ from .._config import (
 )
 from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
+from ._auth import AsyncAuthResource
 from ._auth_token import AsyncTokenSource
 from ._resources import AsyncRunsResource
 from ._transport import AsyncTransport
@@ -81,6 +82,8 @@ class AsyncTriggerClient:
         )
         self.runs = AsyncRunsResource(self._transport)
         """Follow, read and manage runs."""
+        self.auth = AsyncAuthResource(self._transport)
+        """Mint public access tokens."""
 
     @property
     def base_url(self) -> str:

@@ -44,12 +44,14 @@ def _deadline_passed() -> SubscriptionTimeout:
     return SubscriptionTimeout("the subscription reached its timeout")
 
 
-async def _sleep_within(seconds: float, deadline: float | None) -> None:
-    """Sleep ``seconds``, or raise SubscriptionTimeout if the deadline comes first."""
+async def _sleep_within(
+    seconds: float, deadline: float | None, cause: BaseException | None = None
+) -> None:
+    """Sleep ``seconds``, or raise SubscriptionTimeout (from ``cause``) if the deadline comes first."""
     left = remaining(deadline)
     if left is not None and left <= seconds:
         await AsyncBackend.sleep(max(0.0, left))
-        raise _deadline_passed()
+        raise _deadline_passed() from cause
     await AsyncBackend.sleep(seconds)
 
 
@@ -69,6 +71,8 @@ class AsyncRealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or AsyncPacketResolver(transport)
         self._closed = False
+        self._last_error: BaseException | None = None
+        self._warned_limit = False
 
     @property
     def shape(self) -> ShapeLog:
@@ -84,7 +88,7 @@ class AsyncRealtimeFeed:
         while True:
             left = remaining(deadline)
             if left is not None and left <= 0:
-                raise _deadline_passed()
+                raise _deadline_passed() from self._last_error
             request = self._log.next_request()
             token = await self._transport.token.get()
             read_timeout = (
@@ -97,6 +101,7 @@ class AsyncRealtimeFeed:
                     self._path, request.params, token=token, read_timeout=read_timeout
                 )
             except APIConnectionError as exc:
+                self._last_error = exc
                 if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
                     raise _deadline_passed() from exc
                 delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
@@ -108,7 +113,7 @@ class AsyncRealtimeFeed:
                     delay,
                     attempt,
                 )
-                await _sleep_within(delay, deadline)
+                await _sleep_within(delay, deadline, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -124,10 +129,15 @@ class AsyncRealtimeFeed:
                     continue
                 attempt = 0
                 refreshed = False
+                self._last_error = None
                 if batch.rows:
                     return [await self._to_run(row) for row in batch.rows]
                 continue
             if kind == "transient":
+                self._last_error = self._transport.status_error(response, realtime=True)
+                if status == 429 and not self._warned_limit:
+                    self._warned_limit = True
+                    logger.warning("realtime %s: %s; backing off", self._path, self._last_error)
                 delay = policy.delay(
                     attempt, retry_after=retry_after_seconds(response), random=AsyncBackend.random
                 )
@@ -139,7 +149,7 @@ class AsyncRealtimeFeed:
                     delay,
                     attempt,
                 )
-                await _sleep_within(delay, deadline)
+                await _sleep_within(delay, deadline, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -203,7 +213,7 @@ class AsyncPollFeed:
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            await _sleep_within(delay, deadline)
+            await _sleep_within(delay, deadline, error)
 
 
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:

@@ -26,7 +26,7 @@ from .._protocol.tokens import (
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["SyncAuthResource"]
+__all__ = ["AuthResource"]
 
 Expiration = str | int | float | datetime | timedelta
 
@@ -34,7 +34,7 @@ _CLAIMS_PATH = "/api/v1/auth/jwt/claims"
 _PUBLIC_TOKENS_PATH = "/api/v1/auth/public-tokens"
 
 
-class SyncAuthResource:
+class AuthResource:
     """Public access tokens: short-lived, scoped JWTs that are safe to hand to a browser."""
 
     def __init__(self, transport: Transport) -> None:

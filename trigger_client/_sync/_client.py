@@ -20,6 +20,7 @@ from .._config import (
 )
 from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
+from ._auth import AuthResource
 from ._auth_token import TokenSource
 from ._resources import RunsResource
 from ._transport import Transport
@@ -82,6 +83,8 @@ class TriggerClient:
         )
         self.runs = RunsResource(self._transport)
         """Follow, read and manage runs."""
+        self.auth = AuthResource(self._transport)
+        """Mint public access tokens."""
 
     @property
     def base_url(self) -> str:

@@ -45,12 +45,14 @@ def _deadline_passed() -> SubscriptionTimeout:
     return SubscriptionTimeout("the subscription reached its timeout")
 
 
-def _sleep_within(seconds: float, deadline: float | None) -> None:
-    """Sleep ``seconds``, or raise SubscriptionTimeout if the deadline comes first."""
+def _sleep_within(
+    seconds: float, deadline: float | None, cause: BaseException | None = None
+) -> None:
+    """Sleep ``seconds``, or raise SubscriptionTimeout (from ``cause``) if the deadline comes first."""
     left = remaining(deadline)
     if left is not None and left <= seconds:
         SyncBackend.sleep(max(0.0, left))
-        raise _deadline_passed()
+        raise _deadline_passed() from cause
     SyncBackend.sleep(seconds)
 
 
@@ -70,6 +72,8 @@ class RealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or PacketResolver(transport)
         self._closed = False
+        self._last_error: BaseException | None = None
+        self._warned_limit = False
 
     @property
     def shape(self) -> ShapeLog:
@@ -85,7 +89,7 @@ class RealtimeFeed:
         while True:
             left = remaining(deadline)
             if left is not None and left <= 0:
-                raise _deadline_passed()
+                raise _deadline_passed() from self._last_error
             request = self._log.next_request()
             token = self._transport.token.get()
             read_timeout = (
@@ -98,6 +102,7 @@ class RealtimeFeed:
                     self._path, request.params, token=token, read_timeout=read_timeout
                 )
             except APIConnectionError as exc:
+                self._last_error = exc
                 if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
                     raise _deadline_passed() from exc
                 delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
@@ -109,7 +114,7 @@ class RealtimeFeed:
                     delay,
                     attempt,
                 )
-                _sleep_within(delay, deadline)
+                _sleep_within(delay, deadline, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -125,10 +130,15 @@ class RealtimeFeed:
                     continue
                 attempt = 0
                 refreshed = False
+                self._last_error = None
                 if batch.rows:
                     return [self._to_run(row) for row in batch.rows]
                 continue
             if kind == "transient":
+                self._last_error = self._transport.status_error(response, realtime=True)
+                if status == 429 and not self._warned_limit:
+                    self._warned_limit = True
+                    logger.warning("realtime %s: %s; backing off", self._path, self._last_error)
                 delay = policy.delay(
                     attempt, retry_after=retry_after_seconds(response), random=SyncBackend.random
                 )
@@ -140,7 +150,7 @@ class RealtimeFeed:
                     delay,
                     attempt,
                 )
-                _sleep_within(delay, deadline)
+                _sleep_within(delay, deadline, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -204,7 +214,7 @@ class PollFeed:
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            _sleep_within(delay, deadline)
+            _sleep_within(delay, deadline, error)
 
 
 def retrieve_run(transport: Transport, run_id: str) -> Run:

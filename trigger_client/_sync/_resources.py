@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from .._config import AccessToken
+from .._exceptions import RunWaitTimeout, SubscriptionTimeout
 from .._generated.models import Run
+from .._protocol.runs import is_finished
 from ._auth_token import TokenSource
 from ._feeds import PollFeed, RealtimeFeed, RunFeed, retrieve_run
 from ._subscription import RunSubscription
@@ -114,6 +116,45 @@ class RunsResource:
         return RunSubscription(
             feed, stop_on_completion=False, timeout=timeout, describe=f"subscription to {batch_id}"
         )
+
+    def wait(
+        self,
+        run_id: str,
+        *,
+        timeout: float | None = None,
+        poll: bool = False,
+        poll_interval: float = 1.0,
+        access_token: AccessToken | None = None,
+    ) -> Run:
+        """Wait until the run finishes and return it (realtime by default, polling on request).
+
+        Raises ``RunWaitTimeout`` carrying the last run seen when ``timeout`` seconds pass first;
+        the run itself goes on (cancel it with ``runs.cancel`` if you no longer need it).
+        """
+        subscription = self.subscribe_to_run(
+            run_id,
+            transport="poll" if poll else "realtime",
+            poll_interval=poll_interval,
+            timeout=timeout,
+            access_token=access_token,
+            stop_on_completion=True,
+        )
+        last: Run | None = None
+        try:
+            for run in subscription:
+                last = run
+                if is_finished(run):
+                    return run
+        except SubscriptionTimeout as exc:
+            status = exc.last_run.status if exc.last_run is not None else "unknown"
+            raise RunWaitTimeout(
+                f"run {run_id} did not finish within {timeout}s (last status: {status}); "
+                "it is still going",
+                last_run=exc.last_run,
+            ) from None
+        finally:
+            subscription.close()
+        raise RunWaitTimeout(f"run {run_id} ended without finishing", last_run=last)
 
     def retrieve(self, run_id: str, *, access_token: AccessToken | None = None) -> Run:
         """The run as it is now, with offloaded payload and output downloaded."""

@@ -73,11 +73,14 @@ class RunSubscription:
                 for run in self._feed.next_batch(self._deadline):
                     if self._accept(run):
                         self._pending.append(run)
-        except SubscriptionTimeout:
+        except SubscriptionTimeout as exc:
             self.close()
+            cause = exc.__cause__
+            detail = f" (last error: {cause})" if cause is not None else ""
             raise SubscriptionTimeout(
-                f"{self._describe} reached its timeout of {self._timeout}s", last_run=self.last
-            ) from None
+                f"{self._describe} reached its timeout of {self._timeout}s{detail}",
+                last_run=self.last,
+            ) from cause
         except BaseException:
             self.close()
             raise

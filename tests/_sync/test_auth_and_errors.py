@@ -1,0 +1,302 @@
+# Generated from tests/_async/test_auth_and_errors.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""Public access tokens and the error tree, each error provoked by its real cause on the emulator."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from trigger_client import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RealtimeConnectionLimitError,
+    RealtimeProtocolError,
+    RunStatus,
+    RunWaitTimeout,
+    Scopes,
+    TriggerClient,
+    TriggerConfigurationError,
+    decode_public_token,
+)
+from trigger_client.testing import TriggerEmulator, faults
+
+pytestmark = pytest.mark.anyio
+
+
+def client_for(emulator: TriggerEmulator, **options: object) -> TriggerClient:
+    return TriggerClient(
+        base_url=emulator.base_url,
+        access_token=options.pop("access_token", emulator.secret_key),  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_the_seed_auth_example(emulator: TriggerEmulator) -> None:
+    """A backend mints a token for one run; a client subscribes with only that token."""
+    run_id = emulator.create_run("email-sequence", {"to": "a@example.com"})
+    with client_for(emulator) as backend:
+        token = backend.auth.create_public_token(scopes={"read": {"runs": [run_id]}})
+    claims = decode_public_token(token)
+    assert claims.scopes == [f"read:runs:{run_id}"]
+    assert claims.sub == emulator.environment_id
+    assert timedelta(minutes=14) < claims.exp - claims.iat <= timedelta(minutes=15)
+    emulator.play(run_id, "success", interval=0)
+    with client_for(emulator, access_token=token) as browser:
+        runs = [run for run in browser.runs.subscribe_to_run(run_id, timeout=30)]
+        assert runs[-1].status == RunStatus.COMPLETED
+        assert (browser.runs.retrieve(run_id)).status == RunStatus.COMPLETED
+
+
+def test_a_token_for_one_run_reads_nothing_else(emulator: TriggerEmulator) -> None:
+    mine = emulator.create_run("t", {"n": 1}, tags=["user:1"])
+    other = emulator.create_run("t", {"n": 2}, tags=["user:1"])
+    batch_id, _ = emulator.create_batch("t", [{"n": 3}])
+    with client_for(emulator) as backend:
+        token = backend.auth.create_public_token(scopes=Scopes.read_run(mine))
+    with client_for(emulator, access_token=token, max_retries=0) as client:
+        subscription = client.runs.subscribe_to_run(mine, timeout=10)
+        assert (subscription.__next__()).id == mine
+        subscription.close()
+        with pytest.raises(PermissionDeniedError) as info:
+            for _ in client.runs.subscribe_to_run(other, timeout=10):
+                pass
+        assert info.value.status_code == 403
+        with pytest.raises(PermissionDeniedError):
+            client.runs.retrieve(other)
+        with pytest.raises(PermissionDeniedError):
+            for _ in client.runs.subscribe_to_runs_with_tag("user:1", timeout=10):
+                pass
+        with pytest.raises(PermissionDeniedError):
+            for _ in client.runs.subscribe_to_batch(batch_id, timeout=10):
+                pass
+
+
+def test_an_expired_token_is_an_authentication_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    token = emulator.create_token([f"read:runs:{run_id}"], expires_in=-5)
+    with client_for(emulator, access_token=token) as client:
+        with pytest.raises(AuthenticationError) as info:
+            for _ in client.runs.subscribe_to_run(run_id, timeout=10):
+                pass
+    assert info.value.status_code == 401
+    assert token not in str(info.value) and token not in repr(info.value.args)
+
+
+def test_a_public_token_cannot_mint_tokens(emulator: TriggerEmulator) -> None:
+    token = emulator.create_token(["read:runs"])
+    with client_for(emulator, access_token=token) as client:
+        with pytest.raises(TriggerConfigurationError, match="secret key"):
+            client.auth.create_public_token(scopes={"read": {"runs": True}})
+
+
+def test_a_refresh_callable_recovers_across_token_expiry(emulator: TriggerEmulator) -> None:
+    """The first token expires mid-subscription; the callable mints a new one; nothing is lost."""
+    run_id = emulator.create_run("t", {"n": 1})
+    minted: list[str] = []
+
+    def mint() -> str:
+        # The first token expires after 2 s, later ones after 15 minutes.
+        token = emulator.create_token([f"read:runs:{run_id}"], expires_in=2 if not minted else 900)
+        minted.append(token)
+        return token
+
+    with client_for(emulator, access_token=mint) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        statuses = []
+        playback = None
+        for run in subscription:
+            statuses.append(run.status)
+            if playback is None:
+                # start only once the first token has expired (the live poll is held 3 s)
+                playback = emulator.start_play(
+                    run_id, ["dequeue", "start", "complete"], interval=2.5
+                )
+        assert playback is not None
+        playback.wait()
+    log = [(r.query.get("live"), r.status) for r in emulator.requests if run_id in r.path]
+    assert len(minted) >= 2, log
+    assert statuses == [
+        RunStatus.QUEUED,
+        RunStatus.EXECUTING,
+        RunStatus.EXECUTING,
+        RunStatus.COMPLETED,
+    ]
+
+
+def test_bad_tags_are_a_bad_request(emulator: TriggerEmulator) -> None:
+    with client_for(emulator) as client:
+        with pytest.raises(BadRequestError) as info:
+            for _ in client.runs.subscribe_to_runs_with_tag('bad"tag', timeout=10):
+                pass
+    assert info.value.status_code == 400
+
+
+def test_unknown_run_is_not_found(emulator: TriggerEmulator) -> None:
+    with client_for(emulator, max_retries=0) as client:
+        with pytest.raises(NotFoundError) as info:
+            client.runs.retrieve("run_nope")
+    assert info.value.status_code == 404
+    assert "not found" in info.value.message.lower()
+
+
+def test_rest_status_errors(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    path = f"/api/v3/runs/{run_id}"
+    cases: list[tuple[int, type[Exception]]] = [
+        (409, ConflictError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (503, InternalServerError),
+    ]
+    with client_for(emulator, max_retries=0) as client:
+        for code, error in cases:
+            emulator.inject(path, faults.status(code, body={"error": f"injected {code}"}))
+            with pytest.raises(error) as info:
+                client.runs.retrieve(run_id)
+            assert info.value.status_code == code  # type: ignore[attr-defined]
+            assert info.value.message == f"injected {code}"  # type: ignore[attr-defined]
+
+
+def test_rest_retries_transient_failures(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/api/v3/runs/{run_id}", faults.status(503, retry_after=0.1), times=2)
+    with client_for(emulator, max_retries=2) as client:
+        run = client.runs.retrieve(run_id)
+    assert run.id == run_id
+
+
+def test_rate_limit_error_carries_retry_after(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/api/v3/runs/{run_id}", faults.status(429, retry_after=7))
+    with client_for(emulator, max_retries=0) as client:
+        with pytest.raises(RateLimitError) as info:
+            client.runs.retrieve(run_id)
+    assert info.value.retry_after == pytest.approx(7)
+
+
+def test_realtime_connection_limit(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(429), times=None)
+    with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=2.5)
+        with pytest.raises(Exception) as info:
+            for _ in subscription:
+                pass
+    # 429 is transient on realtime: the subscription retries with backoff until its deadline,
+    # then raises SubscriptionTimeout caused by the limit error
+    assert type(info.value).__name__ == "SubscriptionTimeout"
+    assert isinstance(info.value.__cause__, RealtimeConnectionLimitError)
+    errors = [
+        r for r in emulator.requests if r.path == f"/realtime/v1/runs/{run_id}" and r.status == 429
+    ]
+    assert 1 <= len(errors) <= 4  # backoff: 1 s, then up to 2 s: never a tight loop
+
+
+def test_realtime_connection_limit_error_type(emulator: TriggerEmulator) -> None:
+    from trigger_client._sync._transport import Transport
+
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(429))
+    with client_for(emulator) as client:
+        transport: Transport = client._transport
+        response = transport.shape_request(
+            f"/realtime/v1/runs/{run_id}",
+            (("offset", "-1"),),
+            token=emulator.secret_key,
+            read_timeout=5,
+        )
+        error = transport.status_error(response, realtime=True)
+    assert isinstance(error, RealtimeConnectionLimitError)
+    assert "concurrent realtime connections" in str(error)
+
+
+def test_connection_refused_is_a_connection_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with TriggerClient(
+        base_url=f"http://127.0.0.1:{port}", access_token="tr_dev_x", max_retries=0
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            client.runs.retrieve("run_1")
+
+
+def test_a_slow_response_is_a_timeout_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/api/v3/runs/{run_id}", faults.delay(2.0))
+    with client_for(emulator, max_retries=0, timeout=httpx.Timeout(0.3)) as client:
+        with pytest.raises(APITimeoutError):
+            client.runs.retrieve(run_id)
+
+
+def test_a_malformed_rest_body_is_a_validation_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/api/v3/runs/{run_id}", faults.status(200, body={"id": run_id}))
+    with client_for(emulator, max_retries=0) as client:
+        with pytest.raises(APIResponseValidationError, match="taskIdentifier"):
+            client.runs.retrieve(run_id)
+
+
+def test_a_missing_protocol_header_is_a_protocol_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/realtime/v1/runs/{run_id}", faults.missing_header("electric-offset"))
+    with client_for(emulator) as client:
+        with pytest.raises(RealtimeProtocolError, match="electric-offset"):
+            for _ in client.runs.subscribe_to_run(run_id, timeout=10):
+                pass
+
+
+def test_a_non_array_body_is_a_protocol_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.inject(f"/realtime/v1/runs/{run_id}", faults.non_array_body())
+    with client_for(emulator) as client:
+        with pytest.raises(RealtimeProtocolError):
+            for _ in client.runs.subscribe_to_run(run_id, timeout=10):
+                pass
+
+
+def test_no_token_is_a_configuration_error(
+    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRIGGER_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("TRIGGER_SECRET_KEY", raising=False)
+    with TriggerClient(base_url=emulator.base_url) as client:
+        with pytest.raises(TriggerConfigurationError, match="TRIGGER_SECRET_KEY"):
+            client.runs.retrieve("run_1")
+
+
+def test_wait_returns_the_finished_run(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    emulator.start_play(run_id, "success", interval=0.1, output={"ok": 1})
+    with client_for(emulator) as client:
+        run = client.runs.wait(run_id, timeout=30)
+        polled = client.runs.wait(run_id, timeout=30, poll=True, poll_interval=0.05)
+    assert run.status == RunStatus.COMPLETED and run.output == {"ok": 1}
+    assert polled.status == RunStatus.COMPLETED
+
+
+def test_wait_timeout_carries_the_last_run(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("t", {"n": 1})
+    with client_for(emulator) as client:
+        with pytest.raises(RunWaitTimeout) as info:
+            client.runs.wait(run_id, timeout=1.0)
+    assert info.value.last_run is not None
+    assert info.value.last_run.status == RunStatus.QUEUED
+    assert "still going" in str(info.value)
+
+
+def test_client_repr_never_shows_the_key(emulator: TriggerEmulator) -> None:
+    with client_for(emulator) as client:
+        assert emulator.secret_key not in repr(client)
+        assert emulator.secret_key not in str(client)
