@@ -125,7 +125,9 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The request timed out."""
 
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None):
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ):
         super().__init__(message, request=request)
 
 
@@ -247,7 +249,8 @@ def _request_id(response: httpx.Response | None) -> str | None:
     if response is None:
         return None
     for name in _REQUEST_ID_HEADERS:
-        if value := response.headers.get(name):
+        value: str | None = response.headers.get(name)
+        if value:
             return value
     return None
 
