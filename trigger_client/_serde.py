@@ -58,6 +58,38 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _strict_str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strict_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _strict_int(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _strict_float(value: object, _: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _open_enum(value: object, cls: type[OpenStrEnum]) -> OpenStrEnum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return cls(value)
+
+
 def _renames(cls: type) -> dict[str, Any]:
     return {
         a.name: override(rename=a.metadata["json"])
@@ -70,6 +102,12 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     """A converter for the generated models; ``strict=True`` rejects unknown keys."""
     conv = cattrs.Converter(forbid_extra_keys=strict)
     conv.register_structure_hook(datetime, parse_datetime)
+    # JSON scalars are taken as they are: no str(None) == "None", no int("1"), no float(True)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(OpenStrEnum, _open_enum)
     conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_unstructure_hook(OpenStrEnum, lambda member: member.value)
     conv.register_structure_hook_factory(

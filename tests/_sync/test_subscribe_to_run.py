@@ -14,6 +14,7 @@ from trigger_client import (
     SubscriptionTimeout,
     TriggerClient,
 )
+from trigger_client._backends import SyncBackend
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = pytest.mark.anyio
@@ -126,8 +127,12 @@ def test_break_leaves_no_request_in_flight(emulator: TriggerEmulator) -> None:
     with client_for(emulator) as client:
         for _ in client.runs.subscribe_to_run(run_id, timeout=30):
             break
-        mine = [r for r in emulator.requests if r.path == f"/realtime/v1/runs/{run_id}"]
-        assert mine and all(r.done for r in mine)
+        path = f"/realtime/v1/runs/{run_id}"
+        count = len([r for r in emulator.requests if r.path == path])
+        SyncBackend.sleep(0.5)  # nothing more is sent, and nothing is left in flight
+        mine = [r for r in emulator.requests if r.path == path]
+        assert len(mine) == count
+        assert all(r.done for r in mine)
 
 
 def test_poll_transport_yields_the_same_final_run(emulator: TriggerEmulator) -> None:

@@ -74,8 +74,8 @@ def test_schema_change_without_regenerating_fails_the_check(scratch: Path) -> No
     try:
         schema.write_text(
             original.replace(
-                "        isTest: {type: boolean, description: \"Whether this is a test run.\"}\n",
-                "        isTest: {type: boolean, description: \"Whether this is a test run.\"}\n"
+                '        isTest: {type: boolean, description: "Whether this is a test run."}\n',
+                '        isTest: {type: boolean, description: "Whether this is a test run."}\n'
                 "        region: {type: string}\n",
                 1,
             )
@@ -103,9 +103,7 @@ def test_hand_edit_of_the_sync_twin_fails_the_check(scratch: Path) -> None:
 
 def test_async_leftovers_fail_the_check(scratch: Path) -> None:
     source = scratch / "trigger_client" / "_async" / "_leak_probe.py"
-    source.write_text(
-        "import anyio\n\n\nasync def nap() -> None:\n    await anyio.sleep(1)\n"
-    )
+    source.write_text("import anyio\n\n\nasync def nap() -> None:\n    await anyio.sleep(1)\n")
     try:
         result = sync_check(scratch)
         assert result.returncode == 1

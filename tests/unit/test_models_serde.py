@@ -121,15 +121,15 @@ def test_run_status_has_the_seed_values() -> None:
 
 def test_unknown_status_becomes_an_open_value_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="trigger_client"):
-        first = structure(wire_run(status="HIBERNATING"), Run)
-        second = structure(wire_run(status="HIBERNATING"), Run)
+        first = structure(wire_run(status="HIBERNATING_SERDE_TEST"), Run)
+        second = structure(wire_run(status="HIBERNATING_SERDE_TEST"), Run)
     assert isinstance(first.status, RunStatus)
-    assert first.status == "HIBERNATING"
+    assert first.status == "HIBERNATING_SERDE_TEST"
     assert first.status is second.status
     assert not first.status.is_known
     assert not first.is_finished
-    assert "HIBERNATING" not in [m.value for m in RunStatus]
-    assert len([r for r in caplog.records if "HIBERNATING" in r.getMessage()]) == 1
+    assert "HIBERNATING_SERDE_TEST" not in [m.value for m in RunStatus]
+    assert len([r for r in caplog.records if "HIBERNATING_SERDE_TEST" in r.getMessage()]) == 1
     with pytest.raises(ValueError):
         RunStatus(3)  # type: ignore[arg-type]
 
@@ -184,6 +184,17 @@ def test_a_bad_field_names_the_wire_field() -> None:
         structure(wire_run(error={"name": "Error"}), Run)
 
 
+def test_json_scalars_are_not_coerced() -> None:
+    with pytest.raises(APIResponseValidationError, match=r"\$\.id"):
+        structure(wire_run(id=None), Run)
+    with pytest.raises(APIResponseValidationError, match=r"\$\.number"):
+        structure(wire_run(number="7"), Run)
+    with pytest.raises(APIResponseValidationError, match=r"\$\.isTest"):
+        structure(wire_run(isTest="false"), Run)
+    assert structure(wire_run(costInCents=1), Run).cost_in_cents == 1.0
+    assert structure(wire_run(number=7.0), Run).number == 7
+
+
 def test_missing_required_field_is_a_typed_error() -> None:
     body = wire_run()
     del body["taskIdentifier"]
@@ -204,7 +215,9 @@ def test_request_bodies_omit_unset_fields() -> None:
 
 def test_nested_error_and_metadata() -> None:
     run = structure(
-        wire_run(error={"message": "boom", "name": "Error", "stackTrace": "at x"}, metadata={"p": 1}),
+        wire_run(
+            error={"message": "boom", "name": "Error", "stackTrace": "at x"}, metadata={"p": 1}
+        ),
         Run,
     )
     assert run.error == SerializedError(message="boom", name="Error", stack_trace="at x")
@@ -214,8 +227,9 @@ def test_nested_error_and_metadata() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 utc_datetimes = st.datetimes(

@@ -1,0 +1,130 @@
+"""Retry decisions: classify a status or an exception, and compute the next delay.
+
+Delays use exponential backoff with full jitter (1 s doubling to 32 s by default) and the server's
+``Retry-After`` as a floor, as the Electric client does. REST calls give up after ``max_retries``;
+realtime feeds retry transient failures until the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+import attrs
+import httpx
+
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "RetryPolicy",
+    "StatusClass",
+    "classify_exception",
+    "classify_status",
+    "parse_retry_after",
+]
+
+#: The longest ``Retry-After`` honoured, in seconds.
+MAX_RETRY_AFTER = 3600.0
+
+StatusClass = Literal["ok", "transient", "auth", "fatal", "refetch"]
+
+_SECONDS = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta seconds (decimals allowed) or an HTTP
+    date relative to ``now`` (epoch seconds). Clamped to [0, 3600]; absent or invalid -> None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if _SECONDS.fullmatch(text):
+        return min(float(text), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    try:
+        delta = when.timestamp() - now
+    except (OverflowError, OSError, ValueError):
+        return None
+    if math.isnan(delta):
+        return None
+    return min(max(delta, 0.0), MAX_RETRY_AFTER)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """Exponential backoff with full jitter; ``max_retries`` bounds REST calls only."""
+
+    initial_delay: float = 1.0
+    max_delay: float = 32.0
+    multiplier: float = 2.0
+    max_retries: int = 2
+
+    def delay(
+        self, attempt: int, *, retry_after: float | None, random: Callable[[], float]
+    ) -> float:
+        """Seconds to wait before retry number ``attempt`` (0 for the first retry):
+        ``max(retry_after or 0, random() * min(max_delay, initial_delay * multiplier**attempt))``."""
+        try:
+            cap = min(self.max_delay, self.initial_delay * self.multiplier ** max(attempt, 0))
+        except OverflowError:
+            cap = self.max_delay
+        jittered = random() * cap
+        return max(retry_after or 0.0, jittered)
+
+
+_AUTH = frozenset({401, 403})
+_TRANSIENT = frozenset({408, 429})
+
+
+def classify_status(status: int, *, headers: Mapping[str, str] | None = None) -> StatusClass:
+    """What a response status means for the caller.
+
+    2xx -> ``ok``; 401/403 -> ``auth`` (refresh the token once); 409 -> ``refetch`` (the realtime
+    must-refetch); otherwise ``x-should-retry: true``/``false`` decides; else 408, 429 and 5xx ->
+    ``transient`` and everything else (other 4xx, 1xx, 3xx) -> ``fatal``.
+    """
+    if 200 <= status < 300:
+        return "ok"
+    if status in _AUTH:
+        return "auth"
+    if status == 409:
+        return "refetch"
+    should_retry = _header(headers, "x-should-retry")
+    if should_retry is not None:
+        flag = should_retry.strip().lower()
+        if flag == "true":
+            return "transient"
+        if flag == "false":
+            return "fatal"
+    if status in _TRANSIENT or 500 <= status < 600:
+        return "transient"
+    return "fatal"
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if headers is None:
+        return None
+    value = headers.get(name)
+    if value is not None:
+        return value
+    for key, item in headers.items():
+        if key.lower() == name:
+            return item
+    return None
+
+
+def classify_exception(exc: BaseException) -> Literal["transient", "fatal"]:
+    """``transient`` for network failures and timeouts (``httpx.TransportError``), ``fatal`` for
+    everything else, including ``httpx.UnsupportedProtocol`` and ``httpx.LocalProtocolError``
+    (a bad URL or a bad request never succeeds on retry)."""
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return "fatal"
+    if isinstance(exc, httpx.TransportError):
+        return "transient"
+    return "fatal"

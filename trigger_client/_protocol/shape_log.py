@@ -1,0 +1,358 @@
+"""The Electric shape-log state machine for one shape: requests to make, responses to apply.
+
+Requests: ``offset`` starts at ``-1``; ``log=full`` always; ``handle`` once known; ``live=true`` and
+``cursor`` (the last ``electric-cursor``, ``""`` at first) only once up to date, never with offset
+``-1``; after a 409, ``expired_handle=<old>`` and a fresh random ``cache-buster`` (kept until the next
+accepted response). Parameters are sorted by name, with the feed's own (``tags``, ``skipColumns``,
+...) among them.
+
+Responses (2xx): ``electric-offset`` and ``electric-handle`` are required, plus ``electric-schema`` on
+non-live and ``electric-cursor`` on live responses; the body is a JSON array of messages (empty body:
+``[]``; 204: up to date, no messages). The first schema is kept until a reset. ``insert`` replaces a
+row, ``update`` is shallow-merged into it (or used as is), ``delete`` removes it; a ``must-refetch``
+message clears the rows; ``up-to-date`` marks a consistent point. Unknown messages and headers are
+ignored. Protocol violations raise ``RealtimeProtocolError`` and leave the state unchanged.
+
+Emission: changed rows (one merged row per key, in first-changed order) and deleted keys are
+collected across responses and handed out only when a response contains ``up-to-date`` (or is a
+204), as the 4.x SDKs do. The 3.3.17 SDK emits after every response instead; since Electric never
+ends an ``offset=-1`` snapshot with ``up-to-date``, gating delays the first rows by one request but
+never shows a half-applied snapshot or a stale row after a must-refetch.
+
+409 (must-refetch): the old handle is remembered as expired; the new ``electric-handle`` is adopted
+if the response has one (no handle is ever invented); offset, cursor, schema, up-to-date and rows
+are reset. A later 2xx carrying an expired handle, or a second non-live response at the same
+offset without messages, is a stale cached response: it is discarded (``stale=True``) and the next
+request carries a fresh ``cache-buster``. 409s and stale responses are counted until the next
+``up-to-date``; ``needs_backoff`` tells the caller to pause before the next request. A live response
+that echoes the same offset (a long-poll timeout) is normal.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Literal
+
+import attrs
+
+from .._exceptions import RealtimeProtocolError
+from .electric_values import parse_row, parse_schema_header
+
+__all__ = ["RESERVED_PARAMS", "ShapeBatch", "ShapeLog", "ShapeRequest"]
+
+#: Query parameters the state machine owns; a feed may not set them.
+RESERVED_PARAMS = frozenset(
+    {"offset", "handle", "live", "cursor", "log", "expired_handle", "cache-buster"}
+)
+
+_OFFSET = "electric-offset"
+_HANDLE = "electric-handle"
+_SCHEMA = "electric-schema"
+_CURSOR = "electric-cursor"
+
+_Op = tuple[Literal["insert", "update", "delete", "must-refetch", "up-to-date"], str, Any]
+
+
+@attrs.frozen
+class ShapeRequest:
+    """The next request: its full query parameters, sorted by name, and whether it long-polls."""
+
+    params: tuple[tuple[str, str], ...]
+    live: bool
+
+
+@attrs.frozen
+class ShapeBatch:
+    """What one response changed, for the caller."""
+
+    #: Merged full rows (parsed values) to emit now, one per changed key, in first-changed order.
+    rows: tuple[dict[str, Any], ...] = ()
+    #: The response ended with ``up-to-date`` (or was a 204).
+    up_to_date: bool = False
+    #: A 409 reset the state; the next request is a fresh snapshot.
+    must_refetch: bool = False
+    #: The response was a stale cached one and was discarded.
+    stale: bool = False
+    #: Keys deleted since the last emission (and not re-inserted), emitted with ``rows``.
+    deleted_keys: tuple[str, ...] = ()
+
+
+def _default_token() -> str:
+    return secrets.token_hex(8)
+
+
+class ShapeLog:
+    """The protocol state of one shape subscription (see the module docstring)."""
+
+    def __init__(
+        self,
+        params: Mapping[str, str] | None = None,
+        *,
+        random_token: Callable[[], str] | None = None,
+        max_consecutive_refetches: int = 5,
+    ) -> None:
+        own = dict(params or {})
+        reserved = sorted(RESERVED_PARAMS.intersection(own))
+        if reserved:
+            raise ValueError(f"reserved shape parameters cannot be set: {', '.join(reserved)}")
+        if max_consecutive_refetches < 1:
+            raise ValueError("max_consecutive_refetches must be at least 1")
+        self._params = own
+        self._random_token = random_token or _default_token
+        self._max_refetches = max_consecutive_refetches
+        self._expired: set[str] = set()
+        self._expired_param: str | None = None
+        self._cache_buster: str | None = None
+        self._consecutive_refetches = 0
+        self._start_fresh()
+
+    def _start_fresh(self) -> None:
+        self._offset = "-1"
+        self._handle: str | None = None
+        self._cursor = ""
+        self._schema: dict[str, dict[str, Any]] | None = None
+        self._up_to_date = False
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, None] = {}
+        self._deleted: dict[str, None] = {}
+        self._empty_repeats = 0
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        """The feed's own query parameters."""
+        return MappingProxyType(self._params)
+
+    @property
+    def offset(self) -> str:
+        return self._offset
+
+    @property
+    def handle(self) -> str | None:
+        return self._handle
+
+    @property
+    def cursor(self) -> str:
+        return self._cursor
+
+    @property
+    def schema(self) -> Mapping[str, Mapping[str, Any]] | None:
+        return None if self._schema is None else MappingProxyType(self._schema)
+
+    @property
+    def is_up_to_date(self) -> bool:
+        return self._up_to_date
+
+    @property
+    def rows(self) -> Mapping[str, Mapping[str, Any]]:
+        """The current rows by key (including changes not emitted yet)."""
+        return MappingProxyType(self._rows)
+
+    @property
+    def expired_handles(self) -> frozenset[str]:
+        return frozenset(self._expired)
+
+    @property
+    def consecutive_refetches(self) -> int:
+        """409s and stale responses since the last ``up-to-date``."""
+        return self._consecutive_refetches
+
+    @property
+    def needs_backoff(self) -> bool:
+        """Whether to pause before the next request (too many consecutive refetches)."""
+        return self._consecutive_refetches >= self._max_refetches
+
+    def reset(self) -> None:
+        """Forget the shape (offset, handle, cursor, schema, rows) and start from a fresh snapshot
+        with a fresh ``cache-buster``. Expired handles and the refetch count are kept."""
+        self._start_fresh()
+        self._cache_buster = self._new_cache_buster()
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _live(self) -> bool:
+        return self._up_to_date and self._offset != "-1"  # never live=true with offset -1
+
+    def next_request(self) -> ShapeRequest:
+        """The request to make now (the same one again until a response is handled)."""
+        live = self._live()
+        params = dict(self._params)
+        params["log"] = "full"
+        params["offset"] = self._offset
+        if self._handle is not None:
+            params["handle"] = self._handle
+        if live:
+            params["live"] = "true"
+            params["cursor"] = self._cursor
+        if self._expired_param is not None:
+            params["expired_handle"] = self._expired_param
+        if self._cache_buster is not None:
+            params["cache-buster"] = self._cache_buster
+        return ShapeRequest(params=tuple(sorted(params.items())), live=live)
+
+    # -- responses ------------------------------------------------------------------------------
+
+    def handle_response(self, status: int, headers: Mapping[str, str], body: bytes) -> ShapeBatch:
+        """Apply a 2xx or 409 response to the request from ``next_request``."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if status == 409:
+            return self._must_refetch(lowered.get(_HANDLE) or None)
+        if not 200 <= status < 300:
+            raise ValueError(f"handle_response takes 2xx and 409 responses, not {status}")
+        if lowered.get(_HANDLE) in self._expired:  # a cached response from before a 409
+            return self._stale()
+        live = self._live()
+        self._check_headers(lowered, live)
+        handle, offset = lowered[_HANDLE], lowered[_OFFSET]
+
+        schema = self._schema
+        if schema is None and _SCHEMA in lowered:
+            schema = parse_schema_header(lowered[_SCHEMA])
+        ops = self._parse_messages([] if status == 204 else _messages(body), schema or {})
+        has_news = status == 204 or bool(ops)
+        if not live and not has_news and offset == self._offset:
+            self._empty_repeats += 1
+            if self._empty_repeats >= 2:
+                return self._stale()
+        else:
+            self._empty_repeats = 0
+
+        # Everything is valid: commit.
+        self._handle = handle
+        self._offset = offset
+        if _CURSOR in lowered:
+            self._cursor = lowered[_CURSOR]
+        self._schema = schema
+        self._cache_buster = None
+        ended_up_to_date = status == 204 or bool(ops and ops[-1][0] == "up-to-date")
+        saw_up_to_date = status == 204 or any(op == "up-to-date" for op, _, _ in ops)
+        self._apply(ops)
+        if ended_up_to_date:
+            self._up_to_date = True
+        if not saw_up_to_date:
+            return ShapeBatch(up_to_date=ended_up_to_date)
+        self._consecutive_refetches = 0
+        rows = tuple(dict(self._rows[key]) for key in self._pending if key in self._rows)
+        deleted = tuple(key for key in self._deleted if key not in self._rows)
+        self._pending.clear()
+        self._deleted.clear()
+        return ShapeBatch(rows=rows, up_to_date=ended_up_to_date, deleted_keys=deleted)
+
+    @staticmethod
+    def _check_headers(headers: Mapping[str, str], live: bool) -> None:
+        required = [_OFFSET, _HANDLE, _CURSOR if live else _SCHEMA]
+        missing = [
+            name
+            for name in required
+            if name not in headers or (name in (_OFFSET, _HANDLE) and not headers[name])
+        ]
+        if missing:
+            kind = "live" if live else "non-live"
+            raise RealtimeProtocolError(
+                f"the realtime response (to a {kind} request) is missing the required"
+                f" header{'s' if len(missing) > 1 else ''} {', '.join(missing)}; a proxy or CDN"
+                f" between the SDK and the API may strip {'them' if len(missing) > 1 else 'it'}"
+            )
+
+    @staticmethod
+    def _parse_messages(messages: list[Any], schema: Mapping[str, Mapping[str, Any]]) -> list[_Op]:
+        ops: list[_Op] = []
+        for message in messages:
+            if not isinstance(message, dict):
+                raise RealtimeProtocolError(
+                    f"a realtime message is not a JSON object: {message!r:.100}", body=messages
+                )
+            headers = message.get("headers")
+            if not isinstance(headers, dict):
+                headers = {}
+            if "key" in message:
+                key = message["key"]
+                operation = headers.get("operation")
+                if not isinstance(key, str):
+                    raise RealtimeProtocolError(
+                        f"a realtime change message has no string key: {message!r:.100}",
+                        body=messages,
+                    )
+                if operation in ("insert", "update"):
+                    value = message.get("value")
+                    if not isinstance(value, dict):
+                        raise RealtimeProtocolError(
+                            f"a realtime {operation} message has no value object", body=messages
+                        )
+                    ops.append((operation, key, parse_row(value, schema)))
+                elif operation == "delete":
+                    ops.append(("delete", key, None))
+            else:
+                control = headers.get("control")
+                if control == "up-to-date":
+                    ops.append(("up-to-date", "", None))
+                elif control == "must-refetch":
+                    ops.append(("must-refetch", "", None))
+        return ops
+
+    def _apply(self, ops: list[_Op]) -> None:
+        for op, key, value in ops:
+            if op == "insert":
+                self._rows[key] = value
+            elif op == "update":
+                existing = self._rows.get(key)
+                self._rows[key] = value if existing is None else {**existing, **value}
+            elif op == "delete":
+                self._rows.pop(key, None)
+                self._pending.pop(key, None)
+                self._deleted[key] = None
+                continue
+            elif op == "must-refetch":
+                self._rows.clear()
+                self._pending.clear()
+                self._deleted.clear()
+                continue
+            else:
+                continue
+            self._pending[key] = None
+            self._deleted.pop(key, None)
+
+    def _must_refetch(self, new_handle: str | None) -> ShapeBatch:
+        if self._handle is not None:
+            self._expired.add(self._handle)
+            self._expired_param = self._handle
+        if new_handle in self._expired:
+            new_handle = None
+        self._start_fresh()
+        self._handle = new_handle
+        self._cache_buster = self._new_cache_buster()
+        self._consecutive_refetches += 1
+        return ShapeBatch(must_refetch=True)
+
+    def _stale(self) -> ShapeBatch:
+        self._cache_buster = self._new_cache_buster()
+        self._consecutive_refetches += 1
+        return ShapeBatch(stale=True)
+
+    def _new_cache_buster(self) -> str:
+        token = self._random_token()
+        if token == self._cache_buster:  # a poor random source must still change the URL
+            token = f"{token}-{self._consecutive_refetches + 1}"
+        return token
+
+
+def _messages(body: bytes) -> list[Any]:
+    if not body.strip():
+        return []
+    try:
+        messages = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise RealtimeProtocolError(
+            f"the realtime response body is not JSON: {exc}", body=body[:1000]
+        ) from None
+    if not isinstance(messages, list):
+        raise RealtimeProtocolError(
+            "the realtime response body is not a JSON array of messages; a proxy or CDN between"
+            " the SDK and the API may have rewritten it",
+            body=messages,
+        )
+    return messages
