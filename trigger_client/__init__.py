@@ -30,6 +30,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._generated.models import Run, RunStatus, SerializedError
+from ._protocol.retry import RetryPolicy
 from ._protocol.scopes import Scopes, flatten_scopes
 from ._protocol.tokens import PublicTokenClaims, decode_public_token
 from ._sync import RunSubscription, TriggerClient
@@ -53,6 +54,7 @@ __all__ = [
     "RateLimitError",
     "RealtimeConnectionLimitError",
     "RealtimeProtocolError",
+    "RetryPolicy",
     "Run",
     "RunStatus",
     "RunSubscription",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+import attrs
 import httpx
 
 from .._config import (
@@ -40,6 +41,9 @@ class AsyncTriggerClient:
         http_client: an httpx client of yours to send requests with; it is never closed by the SDK.
         branch: the preview branch to address (sends ``x-trigger-branch``).
         live_timeout: read timeout of long-poll realtime requests, above the server's ~20 s hold.
+        retry_policy: the backoff of retried requests (``RetryPolicy(initial_delay=1.0,
+            max_delay=32.0, multiplier=2.0)``: full jitter, ``Retry-After`` as a floor). REST calls
+            retry ``max_retries`` times; realtime subscriptions retry until their ``timeout``.
 
     A client holds a connection pool: create one, reuse it for many calls and subscriptions, and
     close it (or use it as a context manager) when done.
@@ -55,6 +59,7 @@ class AsyncTriggerClient:
         http_client: httpx.AsyncClient | None = None,
         branch: str | None = None,
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -71,13 +76,14 @@ class AsyncTriggerClient:
         self._branch = branch
         self._live_timeout = live_timeout
         self._http_client = http_client
+        self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
         self._transport = AsyncTransport(
             base_url=self._base_url,
             token=AsyncTokenSource(self._access_token),
             http_client=http_client,
             timeout=self._timeout,
             live_timeout=live_timeout,
-            retry_policy=RetryPolicy(max_retries=max_retries),
+            retry_policy=self._retry_policy,
             branch=branch,
         )
         self.runs = AsyncRunsResource(self._transport)
@@ -105,6 +111,7 @@ class AsyncTriggerClient:
         max_retries: int | NotGiven = NOT_GIVEN,
         branch: str | None | NotGiven = NOT_GIVEN,
         live_timeout: float | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> AsyncTriggerClient:
         """A copy of this client with some options replaced; it shares the connection pool."""
         options: dict[str, Any] = {
@@ -114,6 +121,7 @@ class AsyncTriggerClient:
             "max_retries": self._max_retries,
             "branch": self._branch,
             "live_timeout": self._live_timeout,
+            "retry_policy": self._retry_policy,
         }
         for name, value in (
             ("access_token", access_token),
@@ -122,6 +130,7 @@ class AsyncTriggerClient:
             ("max_retries", max_retries),
             ("branch", branch),
             ("live_timeout", live_timeout),
+            ("retry_policy", retry_policy),
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value

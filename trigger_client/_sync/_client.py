@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+import attrs
 import httpx
 
 from .._config import (
@@ -41,6 +42,9 @@ class TriggerClient:
         http_client: an httpx client of yours to send requests with; it is never closed by the SDK.
         branch: the preview branch to address (sends ``x-trigger-branch``).
         live_timeout: read timeout of long-poll realtime requests, above the server's ~20 s hold.
+        retry_policy: the backoff of retried requests (``RetryPolicy(initial_delay=1.0,
+            max_delay=32.0, multiplier=2.0)``: full jitter, ``Retry-After`` as a floor). REST calls
+            retry ``max_retries`` times; realtime subscriptions retry until their ``timeout``.
 
     A client holds a connection pool: create one, reuse it for many calls and subscriptions, and
     close it (or use it as a context manager) when done.
@@ -56,6 +60,7 @@ class TriggerClient:
         http_client: httpx.Client | None = None,
         branch: str | None = None,
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -72,13 +77,14 @@ class TriggerClient:
         self._branch = branch
         self._live_timeout = live_timeout
         self._http_client = http_client
+        self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
         self._transport = Transport(
             base_url=self._base_url,
             token=TokenSource(self._access_token),
             http_client=http_client,
             timeout=self._timeout,
             live_timeout=live_timeout,
-            retry_policy=RetryPolicy(max_retries=max_retries),
+            retry_policy=self._retry_policy,
             branch=branch,
         )
         self.runs = RunsResource(self._transport)
@@ -106,6 +112,7 @@ class TriggerClient:
         max_retries: int | NotGiven = NOT_GIVEN,
         branch: str | None | NotGiven = NOT_GIVEN,
         live_timeout: float | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> TriggerClient:
         """A copy of this client with some options replaced; it shares the connection pool."""
         options: dict[str, Any] = {
@@ -115,6 +122,7 @@ class TriggerClient:
             "max_retries": self._max_retries,
             "branch": self._branch,
             "live_timeout": self._live_timeout,
+            "retry_policy": self._retry_policy,
         }
         for name, value in (
             ("access_token", access_token),
@@ -123,6 +131,7 @@ class TriggerClient:
             ("max_retries", max_retries),
             ("branch", branch),
             ("live_timeout", live_timeout),
+            ("retry_policy", retry_policy),
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value
