@@ -1,17 +1,38 @@
-"""Sleep and clocks, async and sync: the only place the two twins differ in time handling.
+"""Time, cancellation and the default HTTP client, async and sync: the only place the twins differ.
 
-Async code calls ``await AsyncBackend.sleep(...)``; unasync's ``Async* -> Sync*`` rule turns that into
-``SyncBackend.sleep(...)`` in the generated sync code, so the sync twin really sleeps.
+Async code calls ``await AsyncBackend.sleep(...)`` and uses ``AsyncAbortScope``; unasync's
+``Async* -> Sync*`` rule turns those into ``SyncBackend.sleep(...)`` and ``SyncAbortScope`` in the
+generated sync code, so the sync twin really sleeps and can really be interrupted.
 """
 
 from __future__ import annotations
 
 import random
+import socket
+import threading
 import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import anyio
+import httpcore
+import httpx
 
-__all__ = ["AsyncBackend", "SyncBackend"]
+from ._config import DEFAULT_LIMITS
+
+__all__ = [
+    "AsyncAbortScope",
+    "AsyncBackend",
+    "RequestAborted",
+    "SyncAbortScope",
+    "SyncBackend",
+]
+
+T = TypeVar("T")
+
+
+class RequestAborted(Exception):
+    """Internal: the request or sleep in progress was aborted by ``close()``."""
 
 
 class AsyncBackend:
@@ -33,6 +54,10 @@ class AsyncBackend:
     def random() -> float:
         return random.random()
 
+    @staticmethod
+    def default_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+        return httpx.AsyncClient(limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False)
+
 
 class SyncBackend:
     """Time for blocking code."""
@@ -52,3 +77,148 @@ class SyncBackend:
     @staticmethod
     def random() -> float:
         return random.random()
+
+    @staticmethod
+    def default_http_client(timeout: httpx.Timeout) -> httpx.Client:
+        transport = httpx.HTTPTransport(limits=DEFAULT_LIMITS)
+        pool = transport._pool  # httpx<1 keeps its httpcore pool here
+        pool._network_backend = _AbortableBackend(pool._network_backend)
+        return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+
+
+class AsyncAbortScope:
+    """Runs one request (or sleep) at a time so that ``abort()`` from another task stops it now."""
+
+    def __init__(self) -> None:
+        self._scope: anyio.CancelScope | None = None
+        self.aborted = False
+
+    async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
+        if self.aborted:
+            raise RequestAborted
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            try:
+                return await fn()
+            finally:
+                self._scope = None
+        raise RequestAborted  # the scope was cancelled by abort()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.run(lambda: AsyncBackend.sleep(seconds))
+
+    def abort(self) -> None:
+        self.aborted = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+
+class SyncAbortScope:
+    """Runs one request (or sleep) at a time so that ``abort()`` from another thread stops it now.
+
+    A request sent through the SDK's own HTTP client is interrupted by shutting its socket down;
+    with an ``http_client`` of yours it ends at its read timeout instead.
+    """
+
+    def __init__(self) -> None:
+        self._thread: int | None = None
+        self._wake = threading.Event()
+        self.aborted = False
+
+    def run(self, fn: Callable[[], T]) -> T:
+        if self.aborted:
+            raise RequestAborted
+        self._thread = threading.get_ident()
+        try:
+            return fn()
+        except Exception:
+            if self.aborted:
+                raise RequestAborted from None
+            raise
+        finally:
+            self._thread = None
+
+    def sleep(self, seconds: float) -> None:
+        if self.aborted or self._wake.wait(max(0.0, seconds)):
+            raise RequestAborted
+
+    def abort(self) -> None:
+        self.aborted = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread != threading.get_ident():
+            _interrupt(thread)
+
+
+# -- interrupting a blocked socket read from another thread -------------------------------------
+
+_reading: dict[int, httpcore.NetworkStream] = {}
+
+
+def _interrupt(thread: int) -> None:
+    stream = _reading.get(thread)
+    if stream is None:
+        return
+    sock = stream.get_extra_info("socket")
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _AbortableStream(httpcore.NetworkStream):
+    """A network stream that records which thread is blocked reading it."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        thread = threading.get_ident()
+        _reading[thread] = self._inner
+        try:
+            return self._inner.read(max_bytes, timeout)
+        finally:
+            _reading.pop(thread, None)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _AbortableStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _AbortableBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _AbortableStream(
+            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _AbortableStream(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)

@@ -595,3 +595,22 @@ def test_reset_starts_a_fresh_snapshot_and_keeps_expired_handles() -> None:
         "log": "full",
         "offset": "-1",
     }
+
+
+def test_request_catch_up_sends_one_non_live_request_then_live_again() -> None:
+    log = ShapeLog()
+    log.handle_response(
+        200,
+        {"electric-handle": "h", "electric-offset": "0_0", "electric-schema": "{}"},
+        b'[{"headers":{"control":"up-to-date"}}]',
+    )
+    assert log.next_request().live
+    log.request_catch_up()
+    catch_up = log.next_request()
+    assert not catch_up.live and ("live", "true") not in catch_up.params
+    log.handle_response(
+        200,
+        {"electric-handle": "h", "electric-offset": "0_0", "electric-schema": "{}"},
+        b'[{"headers":{"control":"up-to-date"}}]',
+    )
+    assert log.next_request().live

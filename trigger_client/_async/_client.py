@@ -23,6 +23,7 @@ from .._protocol.retry import RetryPolicy
 from ._auth import AsyncAuthResource
 from ._auth_token import AsyncTokenSource
 from ._resources import AsyncRunsResource
+from ._tasks import AsyncTasksResource
 from ._transport import AsyncTransport
 
 __all__ = ["AsyncTriggerClient"]
@@ -88,6 +89,8 @@ class AsyncTriggerClient:
         )
         self.runs = AsyncRunsResource(self._transport)
         """Follow, read and manage runs."""
+        self.tasks = AsyncTasksResource(self._transport)
+        """Trigger runs of tasks, one at a time or in batches."""
         self.auth = AsyncAuthResource(self._transport)
         """Mint public access tokens."""
 

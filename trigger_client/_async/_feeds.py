@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
-from .._backends import AsyncBackend
+from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
@@ -44,15 +45,23 @@ def _deadline_passed() -> SubscriptionTimeout:
     return SubscriptionTimeout("the subscription reached its timeout")
 
 
+#: A gap this much larger on the wall clock than on the monotonic clock means the machine slept.
+CLOCK_GAP = 5.0
+
+
 async def _sleep_within(
-    seconds: float, deadline: float | None, cause: BaseException | None = None
+    abort: AsyncAbortScope,
+    seconds: float,
+    deadline: float | None,
+    cause: BaseException | None = None,
 ) -> None:
-    """Sleep ``seconds``, or raise SubscriptionTimeout (from ``cause``) if the deadline comes first."""
+    """Sleep ``seconds`` (abortable), or raise SubscriptionTimeout (from ``cause``) if the
+    deadline comes first."""
     left = remaining(deadline)
     if left is not None and left <= seconds:
-        await AsyncBackend.sleep(max(0.0, left))
+        await abort.sleep(max(0.0, left))
         raise _deadline_passed() from cause
-    await AsyncBackend.sleep(seconds)
+    await abort.sleep(seconds)
 
 
 class AsyncRealtimeFeed:
@@ -70,16 +79,27 @@ class AsyncRealtimeFeed:
         self._path = path
         self._log = ShapeLog(params)
         self._packets = packets or AsyncPacketResolver(transport)
-        self._closed = False
+        self._abort = AsyncAbortScope()
         self._last_error: BaseException | None = None
         self._warned_limit = False
+        self._clock_mark: tuple[float, float] | None = None
 
     @property
     def shape(self) -> ShapeLog:
         return self._log
 
     async def aclose(self) -> None:
-        self._closed = True
+        self._abort.abort()
+
+    def _check_clock_gap(self) -> None:
+        """After the machine slept, catch up with a non-live request before going live again."""
+        mark = (AsyncBackend.monotonic(), AsyncBackend.wall())
+        if self._clock_mark is not None:
+            slept = (mark[1] - self._clock_mark[1]) - (mark[0] - self._clock_mark[0])
+            if slept > CLOCK_GAP and self._log.is_up_to_date:
+                logger.debug("realtime %s: the clock jumped %.0fs; catching up", self._path, slept)
+                self._log.request_catch_up()
+        self._clock_mark = mark
 
     async def next_batch(self, deadline: float | None) -> Sequence[Run]:
         policy = self._transport.retry_policy
@@ -89,6 +109,7 @@ class AsyncRealtimeFeed:
             left = remaining(deadline)
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
+            self._check_clock_gap()
             request = self._log.next_request()
             token = await self._transport.token.get()
             read_timeout = (
@@ -97,8 +118,14 @@ class AsyncRealtimeFeed:
             if left is not None:
                 read_timeout = max(0.05, min(read_timeout, left))
             try:
-                response = await self._transport.shape_request(
-                    self._path, request.params, token=token, read_timeout=read_timeout
+                response = await self._abort.run(
+                    partial(
+                        self._transport.shape_request,
+                        self._path,
+                        request.params,
+                        token=token,
+                        read_timeout=read_timeout,
+                    )
                 )
             except APIConnectionError as exc:
                 self._last_error = exc
@@ -113,7 +140,7 @@ class AsyncRealtimeFeed:
                     delay,
                     attempt,
                 )
-                await _sleep_within(delay, deadline, self._last_error)
+                await _sleep_within(self._abort, delay, deadline, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -125,7 +152,7 @@ class AsyncRealtimeFeed:
                     if self._log.needs_backoff:
                         delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
                         attempt += 1
-                        await _sleep_within(delay, deadline)
+                        await _sleep_within(self._abort, delay, deadline)
                     continue
                 attempt = 0
                 refreshed = False
@@ -149,7 +176,7 @@ class AsyncRealtimeFeed:
                     delay,
                     attempt,
                 )
-                await _sleep_within(delay, deadline, self._last_error)
+                await _sleep_within(self._abort, delay, deadline, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -187,19 +214,22 @@ class AsyncPollFeed:
         self._run_id = run_id
         self._interval = interval
         self._next_poll: float | None = None
+        self._abort = AsyncAbortScope()
 
     async def aclose(self) -> None:
-        pass
+        self._abort.abort()
 
     async def next_batch(self, deadline: float | None) -> Sequence[Run]:
         if self._next_poll is not None:
-            await _sleep_within(max(0.0, self._next_poll - AsyncBackend.monotonic()), deadline)
+            await _sleep_within(
+                self._abort, max(0.0, self._next_poll - AsyncBackend.monotonic()), deadline
+            )
         self._next_poll = AsyncBackend.monotonic() + self._interval
         policy = self._transport.retry_policy
         attempt = 0
         while True:
             try:
-                return [await retrieve_run(self._transport, self._run_id)]
+                return [await self._abort.run(partial(retrieve_run, self._transport, self._run_id))]
             except APIConnectionError as exc:
                 error: BaseException = exc
                 retry_after = None
@@ -213,7 +243,7 @@ class AsyncPollFeed:
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            await _sleep_within(delay, deadline, error)
+            await _sleep_within(self._abort, delay, deadline, error)
 
 
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:

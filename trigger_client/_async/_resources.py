@@ -1,17 +1,30 @@
-"""The client's resources: ``runs`` (and, as they grow, ``tasks`` and ``auth``). Argument handling only."""
+"""The ``runs`` resource: follow runs as they change, read, list and manage them. Argument
+handling only; the work is done by the feeds, the subscription, the pagination and the transport."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import AccessToken
 from .._exceptions import RunWaitTimeout, SubscriptionTimeout
-from .._generated.models import Run
-from .._protocol.runs import is_finished
+from .._generated.models import (
+    CancelRunResponse,
+    ReplayRunResponse,
+    Run,
+    RunStatus,
+)
+from .._protocol.listing import RunPage, list_runs_params
+from .._protocol.packets import decode_downloaded_packet
+from .._protocol.runs import is_finished, run_from_retrieve
+from .._protocol.tasks import BatchHandle, RunHandle, delay_text
+from .._serde import structure
 from ._auth_token import AsyncTokenSource
 from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run
+from ._pagination import AsyncRunList, fetch_run_page
 from ._subscription import AsyncRunSubscription
+from ._transport import decode_json
 
 if TYPE_CHECKING:
     from ._transport import AsyncTransport
@@ -21,8 +34,16 @@ __all__ = ["AsyncRunsResource"]
 FeedKind = Literal["realtime", "poll"]
 
 
+RunRef = str | RunHandle
+"""A run id such as ``run_1234``, or the ``RunHandle`` that ``tasks.trigger`` returned."""
+
+
 class AsyncRunsResource:
-    """Runs: follow them as they change, and read them."""
+    """Runs: follow them as they change, read, list, cancel, replay and reschedule them.
+
+    Every method taking a run accepts its id or the ``RunHandle`` from ``tasks.trigger``, and an
+    ``access_token`` that overrides the client's token for that call.
+    """
 
     def __init__(self, transport: AsyncTransport) -> None:
         self._transport = transport
@@ -34,7 +55,7 @@ class AsyncRunsResource:
 
     def subscribe_to_run(
         self,
-        run_id: str,
+        run_id: RunRef,
         *,
         stop_on_completion: bool = True,
         skip_columns: Iterable[str] | None = None,
@@ -52,7 +73,7 @@ class AsyncRunsResource:
         run. ``skip_columns`` leaves realtime columns out (for example ``["payload", "output"]``).
         ``access_token`` overrides the client's token for this subscription.
         """
-        _check_id(run_id, "run_id")
+        run_id = _run_id(run_id)
         http = self._with_token(access_token)
         feed: AsyncRunFeed
         if transport == "poll":
@@ -79,10 +100,20 @@ class AsyncRunsResource:
         timeout: float | None = None,
         access_token: AccessToken | None = None,
     ) -> AsyncRunSubscription:
-        """Follow every run carrying all of ``tags``; it never ends on its own.
+        """Follow every run carrying all of ``tags``, over one connection.
 
-        ``created_at`` is a look-back window such as ``"1h"`` or ``"2d"`` (default 24 hours; the
-        server caps it at 24 hours on Trigger.dev cloud). Each change of each run is yielded once.
+        Yields the current state of each matching run first, then every change of every run,
+        each change once, in the order the server commits them; runs tagged later (triggered
+        while you follow) appear as they are created. It **never ends on its own**, even when
+        every run has finished: leave the loop (``break``), close it, or pass ``timeout`` (seconds;
+        past it ``SubscriptionTimeout`` is raised, carrying the last run).
+
+        ``created_at`` is how far back to look for runs, such as ``"1h"`` or ``"2d"``; the server's
+        default is 24 hours and it caps the window (24 hours on Trigger.dev cloud), so older runs
+        are never included whatever you pass. ``skip_columns`` leaves columns out (for example
+        ``["payload", "output"]``). One connection follows any number of runs: prefer this (or
+        ``subscribe_to_batch``) to one ``subscribe_to_run`` per run, which counts against the
+        environment's limit of concurrent realtime connections.
         """
         tag_list = [tags] if isinstance(tags, str) else list(tags)
         if not tag_list or any(not t or "," in t for t in tag_list):
@@ -101,13 +132,21 @@ class AsyncRunsResource:
 
     def subscribe_to_batch(
         self,
-        batch_id: str,
+        batch_id: str | BatchHandle,
         *,
         skip_columns: Iterable[str] | None = None,
         timeout: float | None = None,
         access_token: AccessToken | None = None,
     ) -> AsyncRunSubscription:
-        """Follow every run in a batch; it never ends on its own."""
+        """Follow every run of a batch (its id or the ``BatchHandle`` of ``tasks.batch_trigger``)
+        over one connection.
+
+        Yields the current state of each run first, then every change, each once. It **never ends
+        on its own**, even when every run has finished: leave the loop, close it, or pass
+        ``timeout`` (``SubscriptionTimeout``). The batch handle's ``public_access_token`` opens it.
+        """
+        if isinstance(batch_id, BatchHandle):
+            batch_id = batch_id.batch_id
         _check_id(batch_id, "batch_id")
         feed = AsyncRealtimeFeed(
             self._with_token(access_token),
@@ -120,18 +159,21 @@ class AsyncRunsResource:
 
     async def wait(
         self,
-        run_id: str,
+        run_id: RunRef,
         *,
         timeout: float | None = None,
         poll: bool = False,
         poll_interval: float = 1.0,
         access_token: AccessToken | None = None,
     ) -> Run:
-        """Wait until the run finishes and return it (realtime by default, polling on request).
+        """Wait until the run finishes and return it, whatever its outcome: check ``run.status``,
+        ``run.is_success`` and ``run.error``.
 
-        Raises ``RunWaitTimeout`` carrying the last run seen when ``timeout`` seconds pass first;
-        the run itself goes on (cancel it with ``runs.cancel`` if you no longer need it).
+        Follows the run over the realtime feed by default; ``poll=True`` polls the REST API every
+        ``poll_interval`` seconds instead. Raises ``RunWaitTimeout`` carrying the last run seen when
+        ``timeout`` seconds pass first; the run itself goes on (``runs.cancel`` stops it).
         """
+        run_id = _run_id(run_id)
         subscription = self.subscribe_to_run(
             run_id,
             transport="poll" if poll else "realtime",
@@ -157,10 +199,167 @@ class AsyncRunsResource:
             await subscription.aclose()
         raise RunWaitTimeout(f"run {run_id} ended without finishing", last_run=last)
 
-    async def retrieve(self, run_id: str, *, access_token: AccessToken | None = None) -> Run:
-        """The run as it is now, with offloaded payload and output downloaded."""
-        _check_id(run_id, "run_id")
-        return await retrieve_run(self._with_token(access_token), run_id)
+    async def retrieve(self, run_id: RunRef, *, access_token: AccessToken | None = None) -> Run:
+        """The run as it is now, with offloaded payload and output downloaded.
+
+        As in the official SDK, the REST API sends a superjson payload or output as its plain JSON
+        part (a ``datetime`` arrives as its ISO string); an offloaded one is downloaded and fully
+        decoded. ``number`` and ``queued_at`` are not in the REST response (0 and None).
+        """
+        return await retrieve_run(self._with_token(access_token), _run_id(run_id))
+
+    async def cancel(
+        self, run_id: RunRef, *, access_token: AccessToken | None = None
+    ) -> CancelRunResponse:
+        """Cancel a run that has not finished (``CancelRunResponse.id`` is the run's id).
+
+        Cancelling a finished run changes nothing. Safe to retry, so transient failures are.
+        """
+        run_id = _run_id(run_id)
+        body = await self._with_token(access_token).post_json(
+            f"/api/v2/runs/{run_id}/cancel", idempotent=True
+        )
+        return structure(body, CancelRunResponse, what="cancel response")
+
+    async def replay(
+        self, run_id: RunRef, *, access_token: AccessToken | None = None
+    ) -> ReplayRunResponse:
+        """Trigger a new run of the same task with the same payload, tags and machine;
+        ``ReplayRunResponse.id`` is the new run's id. Needs a secret key.
+
+        Each call makes a new run, so a failed call is not retried.
+        """
+        run_id = _run_id(run_id)
+        body = await self._with_token(access_token).post_json(
+            f"/api/v1/runs/{run_id}/replay", idempotent=False
+        )
+        return structure(body, ReplayRunResponse, what="replay response")
+
+    async def reschedule(
+        self,
+        run_id: RunRef,
+        *,
+        delay: str | timedelta | datetime,
+        access_token: AccessToken | None = None,
+    ) -> Run:
+        """Move a ``DELAYED`` run's start: ``delay`` is a duration from now (``"1h"``, ``"30m"``,
+        a ``timedelta``) or a ``datetime`` (naive means UTC). Returns the updated run. Needs a
+        secret key; a run that is not delayed raises ``UnprocessableEntityError`` (422).
+        """
+        run_id = _run_id(run_id)
+        http = self._with_token(access_token)
+        response = await http.request(
+            "POST",
+            f"/api/v1/runs/{run_id}/reschedule",
+            json_body={"delay": delay_text(delay)},
+            idempotent=True,
+        )
+        body = decode_json(response)
+        payload = body.get("payload") if isinstance(body, dict) else None
+        output = body.get("output") if isinstance(body, dict) else None
+        if isinstance(body, dict):
+            if url := body.get("payloadPresignedUrl"):
+                payload = await _download(http, str(url))
+            if url := body.get("outputPresignedUrl"):
+                output = await _download(http, str(url))
+        return run_from_retrieve(body, payload=payload, output=output)
+
+    # ``list`` comes last: inside the class body its name hides the builtin in annotations.
+
+    async def list_page(
+        self,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
+        task_identifier: str | Iterable[str] | None = None,
+        version: str | Iterable[str] | None = None,
+        tag: str | Iterable[str] | None = None,
+        batch: str | None = None,
+        is_test: bool | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        period: str | None = None,
+        page_size: int | None = None,
+        access_token: AccessToken | None = None,
+    ) -> RunPage:
+        """One page of runs, newest first: the first, or the one after (``after=``) or before
+        (``before=``) a cursor of another page (``page.next_cursor``, ``page.previous_cursor``).
+
+        The filters are those of ``list``.
+        """
+        params = list_runs_params(
+            status=status,
+            task_identifier=task_identifier,
+            version=version,
+            tag=tag,
+            batch=batch,
+            is_test=is_test,
+            created_after=created_after,
+            created_before=created_before,
+            period=period,
+            page_size=page_size,
+        )
+        return await fetch_run_page(
+            self._with_token(access_token), params, after=after, before=before
+        )
+
+    def list(
+        self,
+        *,
+        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
+        task_identifier: str | Iterable[str] | None = None,
+        version: str | Iterable[str] | None = None,
+        tag: str | Iterable[str] | None = None,
+        batch: str | None = None,
+        is_test: bool | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        period: str | None = None,
+        page_size: int | None = None,
+        access_token: AccessToken | None = None,
+    ) -> AsyncRunList:
+        """Every run matching the filters, newest first, across all pages (fetched as you go).
+
+        ``for run in client.runs.list(status=["COMPLETED"], tag="user:1")`` (``async for`` with the
+        async client). Each item is a ``ListRunItem``: the run without its payload and output
+        (``runs.retrieve(item.id)`` has them). Filters:
+
+        - ``status``: one status or several (``RunStatus`` or its name), any of them matches;
+        - ``task_identifier``, ``version``, ``tag``: one value or several, any of them matches;
+        - ``batch``: a batch id; ``is_test``: test runs only (True) or none of them (False);
+        - ``created_after`` / ``created_before``: datetimes (naive means UTC), or ``period``: a
+          window back from now such as ``"1h"``, ``"7d"`` (not both);
+        - ``page_size``: runs per request, 1 to 100 (the server's default is 25).
+
+        There is no cap on the number of runs yielded; ``.pages()`` gives whole pages, and
+        ``list_page`` one page at a time.
+        """
+        params = list_runs_params(
+            status=status,
+            task_identifier=task_identifier,
+            version=version,
+            tag=tag,
+            batch=batch,
+            is_test=is_test,
+            created_after=created_after,
+            created_before=created_before,
+            period=period,
+            page_size=page_size,
+        )
+        return AsyncRunList(self._with_token(access_token), params)
+
+
+async def _download(transport: AsyncTransport, url: str) -> Any:
+    response = await transport.download(url)
+    return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _run_id(value: RunRef) -> str:
+    if isinstance(value, RunHandle):
+        value = value.id
+    _check_id(value, "run_id")
+    return value
 
 
 def _check_id(value: str, name: str) -> None:

@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from types import TracebackType
 
-from .._backends import AsyncBackend
+from .._backends import AsyncBackend, RequestAborted
 from .._exceptions import SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.runs import is_finished
@@ -72,6 +72,9 @@ class AsyncRunSubscription:
                 for run in await self._feed.next_batch(self._deadline):
                     if self._accept(run):
                         self._pending.append(run)
+        except RequestAborted:  # close() was called while a request was in flight
+            await self.aclose()
+            raise StopAsyncIteration from None
         except SubscriptionTimeout as exc:
             await self.aclose()
             cause = exc.__cause__

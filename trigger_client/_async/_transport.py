@@ -16,11 +16,7 @@ from typing import Any
 import httpx
 
 from .._backends import AsyncBackend
-from .._config import (
-    DEFAULT_LIMITS,
-    ELECTRIC_VERSION,
-    base_headers,
-)
+from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -60,9 +56,7 @@ class AsyncTransport:
         self.retry_policy = retry_policy
         self.branch = branch
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(
-            limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False
-        )
+        self._client = http_client or AsyncBackend.default_http_client(timeout)
         self._headers = base_headers(branch)
 
     @property

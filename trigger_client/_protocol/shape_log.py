@@ -107,6 +107,7 @@ class ShapeLog:
         self._expired_param: str | None = None
         self._cache_buster: str | None = None
         self._consecutive_refetches = 0
+        self._catch_up = False
         self._start_fresh()
 
     def _start_fresh(self) -> None:
@@ -174,8 +175,14 @@ class ShapeLog:
 
     # -- requests -------------------------------------------------------------------------------
 
+    def request_catch_up(self) -> None:
+        """Make the next request a non-live catch-up (for example after the machine slept:
+        a live request sent before may be dead); live requests resume after its response."""
+        self._catch_up = True
+
     def _live(self) -> bool:
-        return self._up_to_date and self._offset != "-1"  # never live=true with offset -1
+        # never live=true with offset -1
+        return self._up_to_date and self._offset != "-1" and not self._catch_up
 
     def next_request(self) -> ShapeRequest:
         """The request to make now (the same one again until a response is handled)."""
@@ -222,6 +229,7 @@ class ShapeLog:
             self._empty_repeats = 0
 
         # Everything is valid: commit.
+        self._catch_up = False
         self._handle = handle
         self._offset = offset
         if _CURSOR in lowered:

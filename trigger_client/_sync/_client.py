@@ -24,6 +24,7 @@ from .._protocol.retry import RetryPolicy
 from ._auth import AuthResource
 from ._auth_token import TokenSource
 from ._resources import RunsResource
+from ._tasks import TasksResource
 from ._transport import Transport
 
 __all__ = ["TriggerClient"]
@@ -89,6 +90,8 @@ class TriggerClient:
         )
         self.runs = RunsResource(self._transport)
         """Follow, read and manage runs."""
+        self.tasks = TasksResource(self._transport)
+        """Trigger runs of tasks, one at a time or in batches."""
         self.auth = AuthResource(self._transport)
         """Mint public access tokens."""
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
-from .._backends import SyncBackend
+from .._backends import SyncAbortScope, SyncBackend
 from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
@@ -45,15 +46,23 @@ def _deadline_passed() -> SubscriptionTimeout:
     return SubscriptionTimeout("the subscription reached its timeout")
 
 
+#: A gap this much larger on the wall clock than on the monotonic clock means the machine slept.
+CLOCK_GAP = 5.0
+
+
 def _sleep_within(
-    seconds: float, deadline: float | None, cause: BaseException | None = None
+    abort: SyncAbortScope,
+    seconds: float,
+    deadline: float | None,
+    cause: BaseException | None = None,
 ) -> None:
-    """Sleep ``seconds``, or raise SubscriptionTimeout (from ``cause``) if the deadline comes first."""
+    """Sleep ``seconds`` (abortable), or raise SubscriptionTimeout (from ``cause``) if the
+    deadline comes first."""
     left = remaining(deadline)
     if left is not None and left <= seconds:
-        SyncBackend.sleep(max(0.0, left))
+        abort.sleep(max(0.0, left))
         raise _deadline_passed() from cause
-    SyncBackend.sleep(seconds)
+    abort.sleep(seconds)
 
 
 class RealtimeFeed:
@@ -71,16 +80,27 @@ class RealtimeFeed:
         self._path = path
         self._log = ShapeLog(params)
         self._packets = packets or PacketResolver(transport)
-        self._closed = False
+        self._abort = SyncAbortScope()
         self._last_error: BaseException | None = None
         self._warned_limit = False
+        self._clock_mark: tuple[float, float] | None = None
 
     @property
     def shape(self) -> ShapeLog:
         return self._log
 
     def close(self) -> None:
-        self._closed = True
+        self._abort.abort()
+
+    def _check_clock_gap(self) -> None:
+        """After the machine slept, catch up with a non-live request before going live again."""
+        mark = (SyncBackend.monotonic(), SyncBackend.wall())
+        if self._clock_mark is not None:
+            slept = (mark[1] - self._clock_mark[1]) - (mark[0] - self._clock_mark[0])
+            if slept > CLOCK_GAP and self._log.is_up_to_date:
+                logger.debug("realtime %s: the clock jumped %.0fs; catching up", self._path, slept)
+                self._log.request_catch_up()
+        self._clock_mark = mark
 
     def next_batch(self, deadline: float | None) -> Sequence[Run]:
         policy = self._transport.retry_policy
@@ -90,6 +110,7 @@ class RealtimeFeed:
             left = remaining(deadline)
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
+            self._check_clock_gap()
             request = self._log.next_request()
             token = self._transport.token.get()
             read_timeout = (
@@ -98,8 +119,14 @@ class RealtimeFeed:
             if left is not None:
                 read_timeout = max(0.05, min(read_timeout, left))
             try:
-                response = self._transport.shape_request(
-                    self._path, request.params, token=token, read_timeout=read_timeout
+                response = self._abort.run(
+                    partial(
+                        self._transport.shape_request,
+                        self._path,
+                        request.params,
+                        token=token,
+                        read_timeout=read_timeout,
+                    )
                 )
             except APIConnectionError as exc:
                 self._last_error = exc
@@ -114,7 +141,7 @@ class RealtimeFeed:
                     delay,
                     attempt,
                 )
-                _sleep_within(delay, deadline, self._last_error)
+                _sleep_within(self._abort, delay, deadline, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -126,7 +153,7 @@ class RealtimeFeed:
                     if self._log.needs_backoff:
                         delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
                         attempt += 1
-                        _sleep_within(delay, deadline)
+                        _sleep_within(self._abort, delay, deadline)
                     continue
                 attempt = 0
                 refreshed = False
@@ -150,7 +177,7 @@ class RealtimeFeed:
                     delay,
                     attempt,
                 )
-                _sleep_within(delay, deadline, self._last_error)
+                _sleep_within(self._abort, delay, deadline, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -188,19 +215,22 @@ class PollFeed:
         self._run_id = run_id
         self._interval = interval
         self._next_poll: float | None = None
+        self._abort = SyncAbortScope()
 
     def close(self) -> None:
-        pass
+        self._abort.abort()
 
     def next_batch(self, deadline: float | None) -> Sequence[Run]:
         if self._next_poll is not None:
-            _sleep_within(max(0.0, self._next_poll - SyncBackend.monotonic()), deadline)
+            _sleep_within(
+                self._abort, max(0.0, self._next_poll - SyncBackend.monotonic()), deadline
+            )
         self._next_poll = SyncBackend.monotonic() + self._interval
         policy = self._transport.retry_policy
         attempt = 0
         while True:
             try:
-                return [retrieve_run(self._transport, self._run_id)]
+                return [self._abort.run(partial(retrieve_run, self._transport, self._run_id))]
             except APIConnectionError as exc:
                 error: BaseException = exc
                 retry_after = None
@@ -214,7 +244,7 @@ class PollFeed:
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            _sleep_within(delay, deadline, error)
+            _sleep_within(self._abort, delay, deadline, error)
 
 
 def retrieve_run(transport: Transport, run_id: str) -> Run:

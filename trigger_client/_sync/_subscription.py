@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from types import TracebackType
 
-from .._backends import SyncBackend
+from .._backends import RequestAborted, SyncBackend
 from .._exceptions import SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.runs import is_finished
@@ -73,6 +73,9 @@ class RunSubscription:
                 for run in self._feed.next_batch(self._deadline):
                     if self._accept(run):
                         self._pending.append(run)
+        except RequestAborted:  # close() was called while a request was in flight
+            self.close()
+            raise StopIteration from None
         except SubscriptionTimeout as exc:
             self.close()
             cause = exc.__cause__

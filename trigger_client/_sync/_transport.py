@@ -17,11 +17,7 @@ from typing import Any
 import httpx
 
 from .._backends import SyncBackend
-from .._config import (
-    DEFAULT_LIMITS,
-    ELECTRIC_VERSION,
-    base_headers,
-)
+from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -61,9 +57,7 @@ class Transport:
         self.retry_policy = retry_policy
         self.branch = branch
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(
-            limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False
-        )
+        self._client = http_client or SyncBackend.default_http_client(timeout)
         self._headers = base_headers(branch)
 
     @property

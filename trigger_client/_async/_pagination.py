@@ -1,0 +1,98 @@
+"""``runs.list``: every run matching the filters, fetched a page at a time as you iterate."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .._exceptions import APIResponseValidationError
+from .._generated.models import ListRunItem
+from .._protocol.listing import Params, RunPage, parse_run_page, with_cursor
+from ._transport import decode_json
+
+if TYPE_CHECKING:
+    from ._transport import AsyncTransport
+
+__all__ = ["AsyncRunIterator", "AsyncRunList", "AsyncRunPages", "fetch_run_page"]
+
+_PATH = "/api/v1/runs"
+
+
+async def fetch_run_page(
+    transport: AsyncTransport, params: Params, *, after: str | None, before: str | None
+) -> RunPage:
+    """One ``GET /api/v1/runs`` page (retried like every read)."""
+    response = await transport.request(
+        "GET", _PATH, params=with_cursor(params, after=after, before=before)
+    )
+    return parse_run_page(decode_json(response))
+
+
+class AsyncRunList:
+    """The runs matching a ``runs.list`` query, newest first.
+
+    Iterate over it for every run across all pages; each page is requested only when the previous
+    one is used up, so leaving the loop early costs nothing more. There is no cap: a query that
+    matches a million runs yields a million runs (``break`` when you have enough). Each iteration
+    starts again from the first page. ``pages()`` iterates over whole pages instead.
+    """
+
+    def __init__(self, transport: AsyncTransport, params: Params) -> None:
+        self._transport = transport
+        self._params = params
+
+    def __repr__(self) -> str:
+        query = "&".join(f"{name}={value}" for name, value in self._params)
+        return f"<{type(self).__name__} {query or 'all runs'}>"
+
+    def __aiter__(self) -> AsyncRunIterator:
+        return AsyncRunIterator(self.pages())
+
+    def pages(self, *, after: str | None = None) -> AsyncRunPages:
+        """Iterate over pages (``RunPage``: ``.data``, ``.next_cursor``, ``.has_next``), starting
+        at the first page, or after the cursor ``after`` (a ``next_cursor`` you kept)."""
+        return AsyncRunPages(self._transport, self._params, after=after)
+
+
+class AsyncRunPages:
+    """An iterator over the pages of a run list; it stops after the page without a next cursor."""
+
+    def __init__(self, transport: AsyncTransport, params: Params, *, after: str | None) -> None:
+        self._transport = transport
+        self._params = params
+        self._after = after
+        self._done = False
+
+    def __aiter__(self) -> AsyncRunPages:
+        return self
+
+    async def __anext__(self) -> RunPage:
+        if self._done:
+            raise StopAsyncIteration
+        page = await fetch_run_page(self._transport, self._params, after=self._after, before=None)
+        if page.next_cursor is not None and page.next_cursor == self._after:
+            self._done = True
+            raise APIResponseValidationError(
+                f"the run list did not advance: page[after]={self._after} returned the same "
+                "next cursor"
+            )
+        self._after = page.next_cursor
+        self._done = page.next_cursor is None
+        return page
+
+
+class AsyncRunIterator:
+    """An iterator over the runs of successive pages."""
+
+    def __init__(self, pages: AsyncRunPages) -> None:
+        self._pages = pages
+        self._buffer: deque[ListRunItem] = deque()
+
+    def __aiter__(self) -> AsyncRunIterator:
+        return self
+
+    async def __anext__(self) -> ListRunItem:
+        while not self._buffer:
+            page = await self._pages.__anext__()
+            self._buffer.extend(page.data)
+        return self._buffer.popleft()

@@ -1,0 +1,256 @@
+"""The ``tasks`` resource: trigger runs of deployed tasks, one at a time or in batches."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .._backends import AsyncBackend
+from .._config import NOT_GIVEN
+from .._generated.models import BatchTriggerResponse, QueueOptions, TriggerTaskResponse
+from .._protocol.tasks import (
+    BatchHandle,
+    BatchItem,
+    RunHandle,
+    TriggerOptions,
+    batch_items,
+    duration_text,
+    idempotency_key,
+    merge_options,
+    trigger_item_body,
+)
+from .._protocol.tokens import build_public_token_claims, is_public_token, sign_public_token
+from .._serde import structure
+from ._transport import decode_json
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._transport import AsyncTransport
+
+__all__ = ["AsyncTasksResource"]
+
+logger = logging.getLogger("trigger_client")
+
+#: Public access tokens of handles live one hour, as in the official SDK.
+HANDLE_TOKEN_SECONDS = 3600
+
+
+class AsyncTasksResource:
+    """Trigger tasks: each call returns handles carrying the run ids and public access tokens.
+
+    Payloads are serialised as the official SDK 3.3.17 serialises them: a ``str`` is sent as
+    ``text/plain``, anything else as superjson (``application/super+json``), so a task receives
+    ``datetime`` as ``Date``, ``set`` as ``Set``, ``bytes`` as ``Buffer``, big ``int`` as
+    ``BigInt``. A payload of 128 KiB or more is sent inline too, and the server offloads it to its
+    object store (the official SDK does the same); runs.retrieve and the subscriptions download it.
+
+    Retries: a trigger is a POST that creates a run, so a failed attempt is retried only when it
+    carries an idempotency key (the server then returns the run it already made instead of a
+    second one). Without a key, a 5xx or a dropped connection raises at once: the run may or may
+    not exist. Pass ``idempotency_key`` to make triggering safe to retry.
+    """
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def trigger(
+        self,
+        task_id: str,
+        payload: Any = NOT_GIVEN,
+        options: TriggerOptions | None = None,
+        *,
+        idempotency_key: str | Sequence[str] | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
+        delay: str | timedelta | datetime | None = None,
+        ttl: str | int | timedelta | None = None,
+        tags: str | Sequence[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        queue: str | QueueOptions | None = None,
+        concurrency_key: str | None = None,
+        max_attempts: int | None = None,
+        max_duration: int | timedelta | None = None,
+        machine: str | None = None,
+        test: bool | None = None,
+        lock_to_version: str | None = None,
+    ) -> RunHandle:
+        """Trigger one run of ``task_id`` with ``payload``; returns its ``RunHandle``.
+
+        Omit ``payload`` for a task that takes none (``None`` is sent as JSON ``null``). Options
+        come as a ``TriggerOptions`` or as keywords (keywords win); see ``TriggerOptions`` for
+        each. ``handle.public_access_token`` reads this run for one hour: hand it to a browser.
+        """
+        _check_task_id(task_id)
+        opts = merge_options(
+            options,
+            {
+                "idempotency_key": idempotency_key,
+                "idempotency_key_ttl": idempotency_key_ttl,
+                "delay": delay,
+                "ttl": ttl,
+                "tags": tags,
+                "metadata": metadata,
+                "queue": queue,
+                "concurrency_key": concurrency_key,
+                "max_attempts": max_attempts,
+                "max_duration": max_duration,
+                "machine": machine,
+                "test": test,
+                "lock_to_version": lock_to_version,
+            },
+        )
+        body = trigger_item_body(
+            payload,
+            opts,
+            default_version=_env_version(),
+            omit_payload=payload is NOT_GIVEN,
+        )
+        key = body["options"].get("idempotencyKey")
+        response = await self._transport.request(
+            "POST",
+            f"/api/v1/tasks/{quote(task_id, safe=_URI_COMPONENT_SAFE)}/trigger",
+            json_body=body,
+            idempotent=key is not None,
+        )
+        result = decode_json(response)
+        parsed = structure(result, TriggerTaskResponse, what="trigger response")
+        token = response.headers.get("x-trigger-jwt") or await self._sign(
+            response, f"read:runs:{parsed.id}"
+        )
+        return RunHandle(
+            id=parsed.id,
+            public_access_token=token,
+            task_identifier=task_id,
+            is_cached=_is_cached(result),
+            idempotency_key=key,
+        )
+
+    async def batch_trigger(
+        self,
+        task_id: str,
+        items: Iterable[Any],
+        *,
+        idempotency_key: str | Sequence[str] | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
+    ) -> BatchHandle:
+        """Trigger one run of ``task_id`` per item, as one batch; returns its ``BatchHandle``.
+
+        Each item is a payload, or ``BatchItem(payload, TriggerOptions(...))`` for per-run options.
+        ``idempotency_key`` (and its ``idempotency_key_ttl``) applies to the whole batch: the same
+        key returns the batch already made. The server accepts up to 500 items (3.3.17's API).
+        """
+        _check_task_id(task_id)
+        return await self._batch(
+            batch_items(items, task_id, default_version=_env_version()),
+            idempotency_key,
+            idempotency_key_ttl,
+        )
+
+    async def batch_trigger_by_id(
+        self,
+        items: Iterable[BatchItem],
+        *,
+        idempotency_key: str | Sequence[str] | None = None,
+        idempotency_key_ttl: str | timedelta | None = None,
+    ) -> BatchHandle:
+        """Trigger runs of several tasks as one batch: each item is a
+        ``BatchItem(payload, options, task="...")`` naming its task (the official SDK's
+        ``batch.trigger``)."""
+        item_list = list(items)
+        for index, item in enumerate(item_list):
+            if not isinstance(item, BatchItem):
+                raise TypeError(
+                    f"item {index} must be a BatchItem(payload, task=...), "
+                    f"not {type(item).__name__}"
+                )
+        return await self._batch(
+            batch_items(item_list, None, default_version=_env_version()),
+            idempotency_key,
+            idempotency_key_ttl,
+        )
+
+    async def _batch(
+        self,
+        items: list[dict[str, Any]],
+        key: str | Sequence[str] | None,
+        key_ttl: str | timedelta | None,
+    ) -> BatchHandle:
+        hashed = idempotency_key(key)
+        headers: dict[str, str] = {}
+        if hashed is not None:
+            headers["idempotency-key"] = hashed
+        if key_ttl is not None:
+            headers["idempotency-key-ttl"] = duration_text(key_ttl, "idempotency_key_ttl")
+        response = await self._transport.request(
+            "POST",
+            "/api/v1/tasks/batch",
+            json_body={"items": items},
+            idempotent=hashed is not None,
+            extra_headers=headers or None,
+        )
+        parsed = structure(decode_json(response), BatchTriggerResponse, what="batch response")
+        token = await self._sign(response, f"read:batch:{parsed.id}")
+        if token is None:
+            token = response.headers.get("x-trigger-jwt") or None
+        return BatchHandle(
+            batch_id=parsed.id,
+            runs=[
+                RunHandle(
+                    id=run.id,
+                    public_access_token=token,
+                    task_identifier=run.task_identifier,
+                    is_cached=run.is_cached,
+                    idempotency_key=run.idempotency_key,
+                )
+                for run in parsed.runs
+            ],
+            public_access_token=token,
+            is_cached=parsed.is_cached,
+            idempotency_key=parsed.idempotency_key,
+        )
+
+    async def _sign(self, response: httpx.Response, scope: str) -> str | None:
+        """A one-hour public token for ``scope``, signed with our secret key from the claims the
+        server sent in ``x-trigger-jwt-claims`` (as 3.3.17 does); None when we hold no secret key
+        or the claims are not a JSON object."""
+        secret_key = await self._transport.token.get()
+        if is_public_token(secret_key):
+            return None
+        claims: object = {}
+        header = response.headers.get("x-trigger-jwt-claims")
+        if header:
+            try:
+                claims = json.loads(header)
+            except ValueError:
+                claims = None
+        if not isinstance(claims, dict):
+            logger.debug("x-trigger-jwt-claims is not a JSON object: no public access token")
+            return None
+        now = math.floor(AsyncBackend.wall())
+        payload = build_public_token_claims(
+            claims, scopes=[scope], realtime=None, exp=now + HANDLE_TOKEN_SECONDS, iat=now
+        )
+        return sign_public_token(payload, secret_key)
+
+
+#: What JavaScript's encodeURIComponent leaves unescaped, besides letters, digits and "_.-~".
+_URI_COMPONENT_SAFE = "!*'()"
+
+
+def _check_task_id(task_id: str) -> None:
+    if not isinstance(task_id, str) or not task_id:
+        raise ValueError(f"task_id must be a task id such as 'my-task', not {task_id!r}")
+
+
+def _env_version() -> str | None:
+    return os.environ.get("TRIGGER_VERSION") or None
+
+
+def _is_cached(body: object) -> bool:
+    return isinstance(body, dict) and body.get("isCached") is True
