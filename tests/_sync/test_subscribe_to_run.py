@@ -202,3 +202,22 @@ def test_an_unknown_status_does_not_break_the_subscription(
             final = run
         assert final is not None and final.status == RunStatus.COMPLETED
         subscription.close()
+
+
+def test_offloaded_packets_are_fetched_once_per_version(emulator: TriggerEmulator) -> None:
+    big = {"blob": "y" * (200 * 1024)}
+    run_id = emulator.create_run("report", big)
+    with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        playback = None
+        runs = []
+        for run in subscription:
+            runs.append(run)
+            if playback is None:
+                playback = emulator.start_play(run_id, "metadata_progress", interval=0.05)
+    assert len(runs) >= 4
+    assert all(run.payload == big for run in runs)
+    presigns = [r for r in emulator.requests if r.path.startswith("/api/v1/packets/")]
+    mine = [r for r in presigns if run_id in r.path]
+    assert len(mine) == 1, [r.path for r in presigns]
+    assert runs[-1].metadata is not None and runs[-1].metadata["progress"] == 1.0
