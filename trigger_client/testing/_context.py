@@ -1,0 +1,34 @@
+"""What the routes share: the store, the engine, the backends and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._clock import Clock
+from ._faults import Faults, RequestLog
+from ._lifecycle import Engine
+from ._shapes import ElectricShapes, NativeFeeds
+from ._state import Store
+
+__all__ = ["Backend", "Context"]
+
+Backend = Literal["electric", "native"]
+
+
+@dataclass
+class Context:
+    store: Store
+    clock: Clock
+    engine: Engine
+    electric: ElectricShapes
+    native: NativeFeeds
+    faults: Faults
+    requests: RequestLog
+    backend: Backend = "electric"
+    long_poll_ms: int = 20_000
+    realtime_concurrency_limit: int | None = 100_000
+    realtime_max_created_at_age_ms: int = 24 * 3_600_000
+    presign_secret: bytes = b""
+    live_counts: dict[str, int] = field(default_factory=dict)  # per environment (loop thread)
+    live_total: int = 0

@@ -1,0 +1,130 @@
+"""The database ``TaskRunStatus`` enum and how the REST API presents it."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CURRENT_API_VERSION",
+    "FINAL_STATUSES",
+    "INTERNAL_STATUSES",
+    "api_status",
+    "boolean_helpers",
+    "internal_statuses_for",
+]
+
+CURRENT_API_VERSION = "2025-07-16"
+
+INTERNAL_STATUSES: tuple[str, ...] = (
+    "DELAYED",
+    "PENDING",
+    "PENDING_VERSION",
+    "WAITING_FOR_DEPLOY",
+    "DEQUEUED",
+    "EXECUTING",
+    "WAITING_TO_RESUME",
+    "RETRYING_AFTER_FAILURE",
+    "PAUSED",
+    "CANCELED",
+    "INTERRUPTED",
+    "COMPLETED_SUCCESSFULLY",
+    "COMPLETED_WITH_ERRORS",
+    "SYSTEM_FAILURE",
+    "CRASHED",
+    "EXPIRED",
+    "TIMED_OUT",
+)
+
+FINAL_STATUSES = frozenset(
+    {
+        "CANCELED",
+        "INTERRUPTED",
+        "COMPLETED_SUCCESSFULLY",
+        "COMPLETED_WITH_ERRORS",
+        "SYSTEM_FAILURE",
+        "CRASHED",
+        "EXPIRED",
+        "TIMED_OUT",
+    }
+)
+
+# REST status for clients that do not send the current API version (the seed's names).
+_LEGACY = {
+    "DELAYED": "DELAYED",
+    "PENDING": "QUEUED",
+    "PENDING_VERSION": "PENDING_VERSION",
+    "WAITING_FOR_DEPLOY": "WAITING_FOR_DEPLOY",
+    "DEQUEUED": "EXECUTING",
+    "EXECUTING": "EXECUTING",
+    "WAITING_TO_RESUME": "FROZEN",
+    "RETRYING_AFTER_FAILURE": "REATTEMPTING",
+    "PAUSED": "FROZEN",
+    "CANCELED": "CANCELED",
+    "INTERRUPTED": "INTERRUPTED",
+    "COMPLETED_SUCCESSFULLY": "COMPLETED",
+    "COMPLETED_WITH_ERRORS": "FAILED",
+    "SYSTEM_FAILURE": "SYSTEM_FAILURE",
+    "CRASHED": "CRASHED",
+    "EXPIRED": "EXPIRED",
+    "TIMED_OUT": "TIMED_OUT",
+}
+
+# REST status for clients sending ``x-trigger-api-version: 2025-07-16``.
+_CURRENT = {
+    "DELAYED": "DELAYED",
+    "PENDING": "QUEUED",
+    "PENDING_VERSION": "PENDING_VERSION",
+    "WAITING_FOR_DEPLOY": "PENDING_VERSION",
+    "DEQUEUED": "DEQUEUED",
+    "EXECUTING": "EXECUTING",
+    "WAITING_TO_RESUME": "WAITING",
+    "RETRYING_AFTER_FAILURE": "EXECUTING",
+    "PAUSED": "WAITING",
+    "CANCELED": "CANCELED",
+    "INTERRUPTED": "FAILED",
+    "COMPLETED_SUCCESSFULLY": "COMPLETED",
+    "COMPLETED_WITH_ERRORS": "FAILED",
+    "SYSTEM_FAILURE": "SYSTEM_FAILURE",
+    "CRASHED": "CRASHED",
+    "EXPIRED": "EXPIRED",
+    "TIMED_OUT": "TIMED_OUT",
+}
+
+
+def api_status(internal: str, *, current: bool) -> str:
+    """The REST status of a database status, legacy or current API version."""
+    table = _CURRENT if current else _LEGACY
+    return table.get(internal, internal)
+
+
+def internal_statuses_for(public: str) -> set[str]:
+    """Every database status that either API version presents as ``public`` (list filters)."""
+    found = {k for k, v in _LEGACY.items() if v == public}
+    found |= {k for k, v in _CURRENT.items() if v == public}
+    if public in _LEGACY:
+        found.add(public)
+    return found
+
+
+_QUEUED = {"QUEUED", "WAITING_FOR_DEPLOY", "DELAYED", "PENDING_VERSION"}
+_EXECUTING = {"EXECUTING", "REATTEMPTING", "FROZEN", "DEQUEUED"}
+_COMPLETED = {
+    "COMPLETED",
+    "CANCELED",
+    "FAILED",
+    "CRASHED",
+    "INTERRUPTED",
+    "SYSTEM_FAILURE",
+}
+
+
+def boolean_helpers(status: str) -> dict[str, bool]:
+    """The REST boolean helpers (``apiBooleanHelpersFromRunStatus``) of a presented status."""
+    completed = status in _COMPLETED
+    return {
+        "isQueued": status in _QUEUED,
+        "isExecuting": status in _EXECUTING,
+        "isWaiting": status == "WAITING",
+        "isCompleted": completed,
+        "isSuccess": status == "COMPLETED",
+        "isFailed": completed and status != "COMPLETED",
+        "isCancelled": status == "CANCELED",
+    }
