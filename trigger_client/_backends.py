@@ -7,8 +7,10 @@ generated sync code, so the sync twin really sleeps and can really be interrupte
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -56,7 +58,9 @@ class AsyncBackend:
 
     @staticmethod
     def default_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-        return httpx.AsyncClient(limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False)
+        return httpx.AsyncClient(
+            limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False, verify=_tls_context()
+        )
 
 
 class SyncBackend:
@@ -80,10 +84,28 @@ class SyncBackend:
 
     @staticmethod
     def default_http_client(timeout: httpx.Timeout) -> httpx.Client:
-        transport = httpx.HTTPTransport(limits=DEFAULT_LIMITS)
-        pool = transport._pool  # httpx<1 keeps its httpcore pool here
-        pool._network_backend = _AbortableBackend(pool._network_backend)
-        return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+        client = httpx.Client(
+            limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False, verify=_tls_context()
+        )
+        # Let close() interrupt a blocked read: wrap the network backend of every pool the client
+        # built (httpx<1 keeps its httpcore pool at ``transport._pool``; proxies from the
+        # environment get their own mounted transports).
+        for transport in (client._transport, *client._mounts.values()):
+            pool = getattr(transport, "_pool", None)
+            backend = getattr(pool, "_network_backend", None)
+            if isinstance(backend, httpcore.NetworkBackend):
+                pool._network_backend = _AbortableBackend(backend)  # type: ignore[union-attr]
+        return client
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every pool (building one loads the CA bundle: ~10 ms each)."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - httpx depends on certifi
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class AsyncAbortScope:

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
+import httpx
+
 from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
 from .._generated.models import Run
@@ -80,6 +82,7 @@ class AsyncRealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or AsyncPacketResolver(transport)
         self._abort = AsyncAbortScope()
+        self._http: httpx.AsyncClient | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -90,6 +93,9 @@ class AsyncRealtimeFeed:
 
     async def aclose(self) -> None:
         self._abort.abort()
+        if self._http is not None:
+            self._transport.pools.release(self._http)
+            self._http = None
 
     def _check_clock_gap(self) -> None:
         """After the machine slept, catch up with a non-live request before going live again."""
@@ -110,6 +116,8 @@ class AsyncRealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
+            if self._http is None:
+                self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = await self._transport.token.get()
             read_timeout = (
@@ -125,6 +133,7 @@ class AsyncRealtimeFeed:
                         request.params,
                         token=token,
                         read_timeout=read_timeout,
+                        client=self._http,
                     )
                 )
             except APIConnectionError as exc:

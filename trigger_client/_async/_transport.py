@@ -29,6 +29,7 @@ from .._exceptions import (
 )
 from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
 from ._auth_token import AsyncTokenSource
+from ._pools import AsyncConnectionPools
 
 __all__ = ["AsyncTransport"]
 
@@ -45,6 +46,7 @@ class AsyncTransport:
         token: AsyncTokenSource,
         http_client: httpx.AsyncClient | None,
         timeout: httpx.Timeout,
+        pools: AsyncConnectionPools | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -55,8 +57,8 @@ class AsyncTransport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self._owns_client = http_client is None
-        self._client = http_client or AsyncBackend.default_http_client(timeout)
+        self.pools = pools or AsyncConnectionPools(timeout, http_client)
+        self._client = self.pools.main
         self._headers = base_headers(branch)
 
     @property
@@ -74,18 +76,17 @@ class AsyncTransport:
         clone = AsyncTransport(
             base_url=self.base_url,
             token=token or self.token,
-            http_client=self._client,
+            http_client=None,
+            pools=self.pools,
             timeout=timeout or self.timeout,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
             branch=self.branch,
         )
-        clone._owns_client = False
         return clone
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self.pools.aclose()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -222,6 +223,7 @@ class AsyncTransport:
         *,
         token: str,
         read_timeout: float,
+        client: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
@@ -236,11 +238,12 @@ class AsyncTransport:
             write=self.timeout.write,
             pool=self.timeout.pool,
         )
-        request = self._client.build_request(
+        http = client or self._client
+        request = http.build_request(
             "GET", self.base_url + path, params=params, headers=headers, timeout=timeout
         )
         try:
-            response = await self._client.send(request)
+            response = await http.send(request)
             await response.aread()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=request) from exc

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
+import httpx
+
 from .._backends import SyncAbortScope, SyncBackend
 from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
 from .._generated.models import Run
@@ -81,6 +83,7 @@ class RealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or PacketResolver(transport)
         self._abort = SyncAbortScope()
+        self._http: httpx.Client | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -91,6 +94,9 @@ class RealtimeFeed:
 
     def close(self) -> None:
         self._abort.abort()
+        if self._http is not None:
+            self._transport.pools.release(self._http)
+            self._http = None
 
     def _check_clock_gap(self) -> None:
         """After the machine slept, catch up with a non-live request before going live again."""
@@ -111,6 +117,8 @@ class RealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
+            if self._http is None:
+                self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = self._transport.token.get()
             read_timeout = (
@@ -126,6 +134,7 @@ class RealtimeFeed:
                         request.params,
                         token=token,
                         read_timeout=read_timeout,
+                        client=self._http,
                     )
                 )
             except APIConnectionError as exc:

@@ -30,6 +30,7 @@ from .._exceptions import (
 )
 from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
 from ._auth_token import TokenSource
+from ._pools import ConnectionPools
 
 __all__ = ["Transport"]
 
@@ -46,6 +47,7 @@ class Transport:
         token: TokenSource,
         http_client: httpx.Client | None,
         timeout: httpx.Timeout,
+        pools: ConnectionPools | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -56,8 +58,8 @@ class Transport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self._owns_client = http_client is None
-        self._client = http_client or SyncBackend.default_http_client(timeout)
+        self.pools = pools or ConnectionPools(timeout, http_client)
+        self._client = self.pools.main
         self._headers = base_headers(branch)
 
     @property
@@ -75,18 +77,17 @@ class Transport:
         clone = Transport(
             base_url=self.base_url,
             token=token or self.token,
-            http_client=self._client,
+            http_client=None,
+            pools=self.pools,
             timeout=timeout or self.timeout,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
             branch=self.branch,
         )
-        clone._owns_client = False
         return clone
 
     def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
+        self.pools.close()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -221,6 +222,7 @@ class Transport:
         *,
         token: str,
         read_timeout: float,
+        client: httpx.Client | None = None,
     ) -> httpx.Response:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
@@ -235,11 +237,12 @@ class Transport:
             write=self.timeout.write,
             pool=self.timeout.pool,
         )
-        request = self._client.build_request(
+        http = client or self._client
+        request = http.build_request(
             "GET", self.base_url + path, params=params, headers=headers, timeout=timeout
         )
         try:
-            response = self._client.send(request)
+            response = http.send(request)
             response.read()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=request) from exc

@@ -1,0 +1,74 @@
+# Generated from trigger_client/_async/_pools.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""The client's HTTP connection pools, sharded so that thousands of long-polls stay cheap.
+
+One httpx pool handing out thousands of concurrent requests spends time that grows with the square
+of the number waiting (httpcore re-examines every queued request against every connection when one
+is released; measured: 1,000 held long-polls took 18 s to be delivered through one pool). So each
+realtime subscription is placed on a shard serving at most ``shard_size`` subscriptions at once;
+shards are created on demand and share one TLS context. REST calls use the first shard. An
+``http_client`` passed in by the user is used for everything as it is (and never closed).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from .._backends import SyncBackend
+
+__all__ = ["ConnectionPools"]
+
+#: Concurrent subscriptions per connection pool.
+SHARD_SIZE = 64
+
+
+class ConnectionPools:
+    """A growing set of httpx clients, each serving a bounded number of subscriptions."""
+
+    def __init__(
+        self,
+        timeout: httpx.Timeout,
+        http_client: httpx.Client | None = None,
+        *,
+        shard_size: int = SHARD_SIZE,
+    ) -> None:
+        self._timeout = timeout
+        self._shard_size = shard_size
+        self._user_client = http_client
+        self._shards: list[httpx.Client] = []
+        self._load: dict[int, int] = {}
+        self._closed = False
+        self.main = http_client or self._new_shard()
+
+    def _new_shard(self) -> httpx.Client:
+        client = SyncBackend.default_http_client(self._timeout)
+        self._shards.append(client)
+        self._load[id(client)] = 0
+        return client
+
+    @property
+    def shard_count(self) -> int:
+        return len(self._shards)
+
+    def acquire(self) -> httpx.Client:
+        """A pool for one more subscription (the least loaded one, or a new one)."""
+        if self._user_client is not None:
+            return self._user_client
+        best = min(self._shards, key=lambda c: self._load[id(c)])
+        if self._load[id(best)] >= self._shard_size:
+            best = self._new_shard()
+        self._load[id(best)] += 1
+        return best
+
+    def release(self, client: httpx.Client) -> None:
+        """The subscription using ``client`` ended."""
+        key = id(client)
+        if key in self._load and self._load[key] > 0:
+            self._load[key] -= 1
+
+    def close(self) -> None:
+        """Close the pools the SDK created (not a user's ``http_client``)."""
+        if self._closed:
+            return
+        self._closed = True
+        for client in self._shards:
+            client.close()
