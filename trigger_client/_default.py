@@ -1,4 +1,5 @@
-"""The module-level default client, so scripts can call ``trigger_client.runs.subscribe_to_run``.
+"""The module-level default client, so scripts can call ``trigger_client.runs.subscribe_to_run``
+and ``trigger_client.tasks.trigger``.
 
 It is a blocking ``TriggerClient`` configured from the environment on first use (async code should
 create its own ``AsyncTriggerClient``: an async client must not be shared across event loops).
@@ -11,7 +12,7 @@ from typing import Any
 
 from ._sync._client import TriggerClient
 
-__all__ = ["auth", "configure", "default_client", "runs"]
+__all__ = ["auth", "configure", "default_client", "runs", "tasks"]
 
 _lock = threading.Lock()
 _client: TriggerClient | None = None
@@ -57,6 +58,9 @@ class _DefaultResource:
 
 runs: Any = _DefaultResource("runs")
 """``runs`` of the default client: ``trigger_client.runs.subscribe_to_run("run_1234")``."""
+
+tasks: Any = _DefaultResource("tasks")
+"""``tasks`` of the default client: ``trigger_client.tasks.trigger("my-task", {"n": 1})``."""
 
 auth: Any = _DefaultResource("auth")
 """``auth`` of the default client: ``trigger_client.auth.create_public_token(scopes=...)``."""

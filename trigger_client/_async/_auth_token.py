@@ -54,7 +54,22 @@ class AsyncTokenSource:
             value = token()
             if inspect.isawaitable(value):
                 value = await value
+            if _unawaited(value):  # an async callable given to the blocking client
+                raise TriggerConfigurationError(
+                    "the access_token callable is async: use it with AsyncTriggerClient, or pass "
+                    "a plain function to TriggerClient"
+                )
         if not isinstance(value, str) or not value:
             raise TriggerConfigurationError("the access_token callable returned no token")
         self._current = value
         return value
+
+
+def _unawaited(value: object) -> bool:
+    """Whether ``value`` is an awaitable nobody will await (it is closed, to avoid a warning)."""
+    if not inspect.isawaitable(value):
+        return False
+    close = getattr(value, "close", None)
+    if callable(close):
+        close()
+    return True

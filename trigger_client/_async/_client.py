@@ -22,6 +22,7 @@ from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
 from ._auth import AsyncAuthResource
 from ._auth_token import AsyncTokenSource
+from ._pools import AsyncConnectionPools
 from ._resources import AsyncRunsResource
 from ._tasks import AsyncTasksResource
 from ._transport import AsyncTransport
@@ -61,6 +62,7 @@ class AsyncTriggerClient:
         branch: str | None = None,
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
+        _pools: AsyncConnectionPools | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -78,10 +80,12 @@ class AsyncTriggerClient:
         self._live_timeout = live_timeout
         self._http_client = http_client
         self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
+        self._owns_pools = _pools is None
         self._transport = AsyncTransport(
             base_url=self._base_url,
             token=AsyncTokenSource(self._access_token),
             http_client=http_client,
+            pools=_pools,
             timeout=self._timeout,
             live_timeout=live_timeout,
             retry_policy=self._retry_policy,
@@ -96,6 +100,7 @@ class AsyncTriggerClient:
 
     @property
     def base_url(self) -> str:
+        """The API's URL, without a trailing slash."""
         return self._base_url
 
     def __repr__(self) -> str:
@@ -137,11 +142,13 @@ class AsyncTriggerClient:
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value
-        return type(self)(http_client=self._transport.http_client, **options)
+        return type(self)(http_client=self._http_client, _pools=self._transport.pools, **options)
 
     async def aclose(self) -> None:
-        """Close the connection pool (not an ``http_client`` you passed in)."""
-        await self._transport.aclose()
+        """Close the connection pools (not an ``http_client`` you passed in). A copy made by
+        ``with_options`` shares its parent's pools and leaves them open."""
+        if self._owns_pools:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncTriggerClient:
         return self

@@ -57,6 +57,7 @@ class AsyncRunSubscription:
 
     @property
     def closed(self) -> bool:
+        """Whether the subscription has ended (finished run, ``close``, timeout or error)."""
         return self._closed
 
     def __aiter__(self) -> AsyncRunSubscription:

@@ -463,6 +463,10 @@ class ListRunsResponse:
 
 @attrs.define(frozen=True, kw_only=True)
 class CancelRunResponse:
+    """
+    The result of cancelling a run.
+    """
+
     id: str
     """
     The canceled run.
@@ -471,6 +475,10 @@ class CancelRunResponse:
 
 @attrs.define(frozen=True, kw_only=True)
 class ReplayRunResponse:
+    """
+    The result of replaying a run.
+    """
+
     id: str
     """
     The new run.
@@ -487,6 +495,10 @@ class RescheduleRunRequest:
 
 @attrs.define(frozen=True, kw_only=True)
 class QueueOptions:
+    """
+    The queue a triggered run goes to, and that queue's concurrency limit.
+    """
+
     name: str | None = attrs.field(default=None)
     concurrency_limit: int | None = attrs.field(default=None, metadata={"json": "concurrencyLimit"})
 

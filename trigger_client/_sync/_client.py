@@ -23,6 +23,7 @@ from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
 from ._auth import AuthResource
 from ._auth_token import TokenSource
+from ._pools import ConnectionPools
 from ._resources import RunsResource
 from ._tasks import TasksResource
 from ._transport import Transport
@@ -62,6 +63,7 @@ class TriggerClient:
         branch: str | None = None,
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
+        _pools: ConnectionPools | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -79,10 +81,12 @@ class TriggerClient:
         self._live_timeout = live_timeout
         self._http_client = http_client
         self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
+        self._owns_pools = _pools is None
         self._transport = Transport(
             base_url=self._base_url,
             token=TokenSource(self._access_token),
             http_client=http_client,
+            pools=_pools,
             timeout=self._timeout,
             live_timeout=live_timeout,
             retry_policy=self._retry_policy,
@@ -97,6 +101,7 @@ class TriggerClient:
 
     @property
     def base_url(self) -> str:
+        """The API's URL, without a trailing slash."""
         return self._base_url
 
     def __repr__(self) -> str:
@@ -138,11 +143,13 @@ class TriggerClient:
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value
-        return type(self)(http_client=self._transport.http_client, **options)
+        return type(self)(http_client=self._http_client, _pools=self._transport.pools, **options)
 
     def close(self) -> None:
-        """Close the connection pool (not an ``http_client`` you passed in)."""
-        self._transport.close()
+        """Close the connection pools (not an ``http_client`` you passed in). A copy made by
+        ``with_options`` shares its parent's pools and leaves them open."""
+        if self._owns_pools:
+            self._transport.close()
 
     def __enter__(self) -> TriggerClient:
         return self

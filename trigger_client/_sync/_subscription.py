@@ -58,6 +58,7 @@ class RunSubscription:
 
     @property
     def closed(self) -> bool:
+        """Whether the subscription has ended (finished run, ``close``, timeout or error)."""
         return self._closed
 
     def __iter__(self) -> RunSubscription:

@@ -1,0 +1,168 @@
+"""Listing runs, the pure part: the query of ``GET /api/v1/runs`` and its pages.
+
+The query is the official SDK 3.3.17's (``createSearchQueryForListRuns``), parameters in its order:
+``filter[status]``, ``filter[taskIdentifier]``, ``filter[version]``, ``filter[tag]`` (lists
+comma-joined), ``filter[isTest]``, ``filter[createdAt][from]`` / ``[to]`` (epoch milliseconds),
+``filter[createdAt][period]``, ``filter[batch]``, then ``page[size]``, ``page[after]``,
+``page[before]``. The server answers ``{"data": [...], "pagination": {"next"?, "previous"?}}``
+with 25 runs a page by default (``page[size]`` 1 to 100), newest first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from .._exceptions import APIResponseValidationError
+from .._generated.models import ListRunItem, ListRunsResponse, RunStatus
+from .._serde import structure
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Params",
+    "RunPage",
+    "list_runs_params",
+    "parse_run_page",
+    "with_cursor",
+]
+
+MAX_PAGE_SIZE = 100
+
+Params = tuple[tuple[str, str], ...]
+
+#: Statuses of the current REST API version that the seed names differently (as for retrieve).
+_STATUS_ALIASES: Mapping[str, str] = {
+    "PENDING_VERSION": "WAITING_FOR_DEPLOY",
+    "DEQUEUED": "EXECUTING",
+    "WAITING": "FROZEN",
+}
+
+
+@attrs.frozen(kw_only=True)
+class RunPage:
+    """One page of ``runs.list``: its runs (newest first) and the cursors around it."""
+
+    data: list[ListRunItem]
+    next_cursor: str | None = None
+    """Pass as ``after=`` to ``runs.list_page`` for the next page; None on the last page."""
+    previous_cursor: str | None = None
+    """Pass as ``before=`` to ``runs.list_page`` for the previous page; None on the first."""
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def _joined(value: str | Iterable[str], what: str) -> str:
+    items = [value] if isinstance(value, str) else list(value)
+    text = [str(item) for item in items]  # a RunStatus member is a str
+    if not text or any(not isinstance(item, str) or not item or "," in item for item in items):
+        raise ValueError(f"{what} must be non-empty strings without commas, not {value!r}")
+    return ",".join(text)
+
+
+def _epoch_ms(value: datetime, what: str) -> str:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return str(math.floor(moment.timestamp() * 1000))
+
+
+def list_runs_params(
+    *,
+    status: RunStatus | str | Iterable[RunStatus | str] | None = None,
+    task_identifier: str | Iterable[str] | None = None,
+    version: str | Iterable[str] | None = None,
+    tag: str | Iterable[str] | None = None,
+    batch: str | None = None,
+    is_test: bool | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    period: str | None = None,
+    page_size: int | None = None,
+) -> Params:
+    """The filter and page-size parameters, in the official SDK's order (cursors not included)."""
+    params: list[tuple[str, str]] = []
+    if status is not None:
+        params.append(("filter[status]", _joined(status, "status")))
+    if task_identifier is not None:
+        params.append(("filter[taskIdentifier]", _joined(task_identifier, "task_identifier")))
+    if version is not None:
+        params.append(("filter[version]", _joined(version, "version")))
+    if tag is not None:
+        params.append(("filter[tag]", _joined(tag, "tag")))
+    if is_test is not None:
+        if not isinstance(is_test, bool):
+            raise TypeError("is_test must be a bool")
+        params.append(("filter[isTest]", "true" if is_test else "false"))
+    if period is not None and (created_after is not None or created_before is not None):
+        raise ValueError("pass either period or created_after/created_before, not both")
+    if created_after is not None:
+        params.append(("filter[createdAt][from]", _epoch_ms(created_after, "created_after")))
+    if created_before is not None:
+        params.append(("filter[createdAt][to]", _epoch_ms(created_before, "created_before")))
+    if period is not None:
+        if not isinstance(period, str) or not period.strip():
+            raise ValueError(f'period must be a duration such as "7d" or "1h", not {period!r}')
+        params.append(("filter[createdAt][period]", period))
+    if batch is not None:
+        if not isinstance(batch, str) or not batch:
+            raise ValueError(f"batch must be a batch id such as batch_1234, not {batch!r}")
+        params.append(("filter[batch]", batch))
+    if page_size is not None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            raise TypeError("page_size must be an int")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        params.append(("page[size]", str(page_size)))
+    return tuple(params)
+
+
+def with_cursor(params: Params, *, after: str | None, before: str | None) -> Params:
+    """``params`` with ``page[after]`` / ``page[before]`` added."""
+    if after is not None and before is not None:
+        raise ValueError("pass either after or before, not both")
+    extra: list[tuple[str, str]] = []
+    for name, cursor in (("page[after]", after), ("page[before]", before)):
+        if cursor is not None:
+            if not isinstance(cursor, str) or not cursor:
+                raise ValueError(f"{name} cursor must be a run id, not {cursor!r}")
+            extra.append((name, cursor))
+    return params + tuple(extra)
+
+
+def parse_run_page(body: Any) -> RunPage:
+    """A ``RunPage`` from a list response body."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+        raise APIResponseValidationError(
+            "invalid run list in the API response: expected {data: [...], pagination: {...}}",
+            body=body,
+        )
+    data = dict(body)
+    data["data"] = [_with_seed_status(item) for item in body["data"]]
+    data.setdefault("pagination", {})
+    parsed = structure(data, ListRunsResponse, what="run list")
+    return RunPage(
+        data=list(parsed.data),
+        next_cursor=parsed.pagination.next or None,
+        previous_cursor=parsed.pagination.previous or None,
+    )
+
+
+def _with_seed_status(item: Any) -> Any:
+    if isinstance(item, Mapping) and isinstance(item.get("status"), str):
+        status = item["status"]
+        if status in _STATUS_ALIASES:
+            return {**item, "status": _STATUS_ALIASES[status]}
+    return item
