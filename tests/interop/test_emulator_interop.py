@@ -61,7 +61,8 @@ def subscribe_while(
     """Subscribe with the official SDK, play a lifecycle, return what the SDK yielded."""
     with sdk(emu).start_subscribe_run(run_id, timeout=30) as sub:
         assert sub.wait_ready(20), sub.events
-        emu.play(run_id, lifecycle, interval=play.pop("interval", 0.15), **play)
+        # steps far enough apart that a loaded machine cannot merge two changes into one response
+        emu.play(run_id, lifecycle, interval=play.pop("interval", 0.3), **play)
         result = sub.wait()
     assert result.ok, result.describe()
     assert result.done is not None and result.done["reason"] == "finished", result.describe()
