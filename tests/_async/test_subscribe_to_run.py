@@ -34,7 +34,7 @@ async def test_yields_every_state_then_stops_after_the_finished_run(
         async for run in subscription:
             statuses.append(run.status)
             if playback is None:
-                playback = emulator.start_play(run_id, "success", interval=0.2)
+                playback = emulator.start_play(run_id, "success", interval=0.3)
         assert playback is not None
         playback.wait()
     # dequeue (DEQUEUED, which the server shows as EXECUTING), start (startedAt set), complete
