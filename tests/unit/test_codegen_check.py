@@ -110,3 +110,22 @@ def test_async_leftovers_fail_the_check(scratch: Path) -> None:
         assert "async constructs left" in result.stdout
     finally:
         source.unlink()
+
+
+def test_an_unused_replacement_rule_fails_the_check(scratch: Path) -> None:
+    script = scratch / "codegen" / "gen_sync.py"
+    original = script.read_text()
+    try:
+        script.write_text(
+            original.replace(
+                "REPLACEMENTS: dict[str, str] = {",
+                'REPLACEMENTS: dict[str, str] = {\n    "AsyncNeverUsed": "NeverUsed",',
+                1,
+            )
+        )
+        result = sync_check(scratch)
+        assert result.returncode == 1
+        assert "unused unasync replacements" in result.stdout
+        assert "AsyncNeverUsed" in result.stdout
+    finally:
+        script.write_text(original)
