@@ -505,8 +505,17 @@ def test_409_without_a_handle_never_invents_one() -> None:
     assert batch.must_refetch
     request = params(log.next_request())
     assert "handle" not in request
-    assert request == {"cache-buster": "cb1", "expired_handle": "H1", "log": "full", "offset": "-1"}
+    # no new handle proves nothing about the old one: it is not marked expired, so a server that
+    # still serves it (the 409 came from a proxy or a cache) is not answered "stale" forever
+    assert request == {"cache-buster": "cb1", "log": "full", "offset": "-1"}
     assert not any("-next" in v for v in request.values())
+    assert log.expired_handles == frozenset()
+    fresh = log.handle_response(
+        200,
+        {"electric-handle": "H1", "electric-offset": "0_0", "electric-schema": "{}"},
+        b"[]",
+    )
+    assert not fresh.stale
 
 
 def test_consecutive_409s_produce_unique_urls_and_ask_for_backoff() -> None:

@@ -215,6 +215,10 @@ class ShapeLog:
         live = self._live()
         self._check_headers(lowered, live)
         handle, offset = lowered[_HANDLE], lowered[_OFFSET]
+        if live and self._cursor and lowered[_CURSOR] == self._cursor and offset == self._offset:
+            # A live answer never carries the cursor it was asked with (the server moves it on):
+            # this one was replayed by a cache. Bust it rather than re-ask the same URL at once.
+            return self._stale()
 
         schema = self._schema
         if schema is None and _SCHEMA in lowered:
@@ -325,7 +329,10 @@ class ShapeLog:
             self._deleted.pop(key, None)
 
     def _must_refetch(self, new_handle: str | None) -> ShapeBatch:
-        if self._handle is not None:
+        # Only a 409 that names a different handle proves the old one is gone. One without a
+        # handle may come from a proxy or a cache while the shape lives on: expiring the only
+        # handle the server has would discard every later answer as stale (no self-heal needed).
+        if self._handle is not None and new_handle is not None and new_handle != self._handle:
             self._expired.add(self._handle)
             self._expired_param = self._handle
         if new_handle in self._expired:

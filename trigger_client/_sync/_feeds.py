@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
+import attrs
 import httpx
 
 from .._backends import SyncAbortScope, SyncBackend
@@ -167,7 +168,9 @@ class RealtimeFeed:
                 if batch.must_refetch:
                     logger.debug("realtime %s: must-refetch (409); resyncing", self._path)
                 if batch.must_refetch or batch.stale:
-                    if self._log.needs_backoff:
+                    # A refetch is retried at once a few times, then backs off; a stale (cached)
+                    # answer always backs off: re-asking a cache at once would spin.
+                    if batch.stale or self._log.needs_backoff:
                         delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
                         attempt += 1
                         _sleep_within(self._abort, delay, deadline)
@@ -229,6 +232,11 @@ class PollFeed:
         if interval <= 0:
             raise ValueError("poll_interval must be positive")
         self._transport = transport
+        # The feed owns the backoff: no REST retries nested inside it (they would restart at the
+        # initial delay on every poll, and a persistent outage would never reach the cap).
+        self._rest = transport.derive(
+            retry_policy=attrs.evolve(transport.retry_policy, max_retries=0)
+        )
         self._run_id = run_id
         self._interval = interval
         self._next_poll: float | None = None
@@ -247,7 +255,7 @@ class PollFeed:
         attempt = 0
         while True:
             try:
-                return [self._abort.run(partial(retrieve_run, self._transport, self._run_id))]
+                return [self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
             except APIConnectionError as exc:
                 error: BaseException = exc
                 retry_after = None
