@@ -2,8 +2,9 @@
 
 One httpx pool handing out thousands of concurrent requests spends time that grows with the square
 of the number waiting (httpcore re-examines every queued request against every connection when one
-is released; measured: 1,000 held long-polls took 18 s to be delivered through one pool). So each
-realtime subscription is placed on a shard serving at most ``shard_size`` subscriptions at once;
+is released; measured: 1,000 held long-polls took 18 s to be delivered through one pool; at 2,000
+subscriptions, shards of 64 still spent 34 s of CPU where shards of 8 spent 10 s: bench/FINDINGS.md).
+So each realtime subscription is placed on a shard serving at most ``shard_size`` at once;
 shards are created on demand and share one TLS context. REST calls use the first shard. An
 ``http_client`` passed in by the user is used for everything as it is (and never closed).
 """
@@ -17,7 +18,7 @@ from .._backends import AsyncBackend
 __all__ = ["AsyncConnectionPools"]
 
 #: Concurrent subscriptions per connection pool.
-SHARD_SIZE = 64
+SHARD_SIZE = 8
 
 
 class AsyncConnectionPools:

@@ -157,14 +157,15 @@ class RealtimeFeed:
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
-                logger.debug(
-                    "realtime %s offset=%s live=%s -> %s (%d runs)",
-                    self._path,
-                    dict(request.params).get("offset"),
-                    request.live,
-                    status,
-                    len(batch.rows),
-                )
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "realtime %s offset=%s live=%s -> %s (%d runs)",
+                        self._path,
+                        dict(request.params).get("offset"),
+                        request.live,
+                        status,
+                        len(batch.rows),
+                    )
                 if batch.must_refetch:
                     logger.debug("realtime %s: must-refetch (409); resyncing", self._path)
                 if batch.must_refetch or batch.stale:
