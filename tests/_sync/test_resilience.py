@@ -289,6 +289,31 @@ def test_a_stale_cached_response_with_an_expired_handle_is_rejected_and_busted(
     assert all(r.query.get("handle") != old for r in log[stale:])
 
 
+def test_a_cached_answer_after_a_bare_409_never_yields_a_partial_run(
+    emu: TriggerEmulator,
+) -> None:
+    """E2 (Electric PR #3889: a CDN that ignores query strings serves a cached answer of another
+    URL; PR #3701) after E1 (#2934: a 409 without ``electric-handle``): Electric answers
+    ``offset=-1`` with a snapshot (inserts, never updates, never up-to-date), so a cached live
+    answer (partial updates + up-to-date) cannot be taken as the resync. The subscription never
+    yields half a run, nor a state the run never had, and still ends on the final one."""
+    run_id = emu.create_run("t", {"n": 1})
+    path = realtime_path(run_id)
+    with client_for(emu) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=5)
+        runs = [subscription.__next__()]
+        emu.play(run_id, ["dequeue"], interval=0)
+        runs.append(subscription.__next__())  # from a live answer: a partial update
+        emu.inject(path, faults.status(409), query={"live": "true"})  # no handle, no rotation
+        emu.inject(path, faults.stale_handle(), query={"offset": "-1"})  # that live answer again
+        emu.play(run_id, ["start", "complete"], interval=0)
+        for run in subscription:
+            runs.append(run)
+    assert runs[-1].status == RunStatus.COMPLETED
+    assert_in_order(runs)
+    assert all(run.task_identifier == "t" for run in runs)
+
+
 def test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun(
     emu: TriggerEmulator,
 ) -> None:
@@ -313,6 +338,22 @@ def test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun(
                 pass
     live = [r for r in requests_to(emu, path) if r.live]
     assert len(live) <= 25, f"{len(live)} live requests in 1.5 s against a cached answer"
+
+
+def test_a_replayed_snapshot_at_the_same_offset_backs_off(emu: TriggerEmulator) -> None:
+    """Electric 8600d255e fast-loop detection (>= 5 non-live requests at the same offset) and E2
+    (PR #3701, a stale cached answer): a cache that answers the catch-up request with the
+    snapshot again (``electric-offset`` = the offset asked for, no up-to-date) never lets the
+    client progress; it must bust and back off, not re-ask at once."""
+    run_id = emu.create_run("t", {"n": 1})
+    path = realtime_path(run_id)
+    emu.inject(path, faults.stale_handle(), query={"offset": "0_0"}, times=None)
+    with client_for(emu) as client:
+        with pytest.raises(SubscriptionTimeout):
+            for _ in client.runs.subscribe_to_run(run_id, timeout=1.5):
+                pass
+    replays = [r for r in requests_to(emu, path) if r.fault == "stale_handle"]
+    assert len(replays) <= 25, f"{len(replays)} catch-up requests in 1.5 s"
 
 
 def test_the_cursor_is_echoed_on_the_next_live_request(emulator: TriggerEmulator) -> None:

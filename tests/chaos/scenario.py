@@ -106,21 +106,23 @@ _REALTIME_FAULTS: tuple[FaultName, ...] = (
     "stale",
     "hang",
 )
-#: Faults (``fault:<name>``) and storms (``storm:<name>``) left out of the chaos mix while the
-#: client bug they trigger is being fixed. Each has a strict-xfail test in
+#: Faults (``fault:<name>``), storms (``storm:<name>``) and combinations (``combo:...``) left out
+#: of the chaos mix while the client bug they trigger is being fixed. Each has a strict-xfail test in
 #: tests/_async/test_resilience.py; when the fix lands that test fails as XPASS: delete the
 #: entry here and the chaos seeds cover the fault again.
 PENDING_CLIENT_FIXES: dict[str, str] = {
-    # A 409 that did not rotate the shape (a bare 409 from a proxy or a cache): the client marks
-    # the handle expired, then discards every offset=-1 answer (same handle) as stale until its
-    # deadline. test_a_409_that_did_not_rotate_the_shape_self_heals
-    "fault:409": "no self-heal when the expired handle is the only one the server has",
-    "fault:must_refetch_bare": "no self-heal when the expired handle is the only one the server has",
-    "storm:409": "no self-heal when the expired handle is the only one the server has",
-    # A cached live answer replayed instantly (same offset, the cursor the client sent) is taken
-    # as a long-poll timeout and re-requested at once: a tight loop.
-    # test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun
-    "storm:stale": "a cached live answer echoing the cursor is re-requested at once",
+    # (The bare-409 self-heal and the cached-live-answer spin were fixed: "fault:409",
+    # "fault:must_refetch_bare" and "storm:409" are back in the mix.)
+    # A 409 without a handle no longer expires the old handle, so a cached answer of the old
+    # shape served to the offset=-1 resync is taken: its partial rows are emitted (half a run,
+    # APIResponseValidationError) or merged into states the run never had. Until fixed, a seed
+    # does not get both a bare 409 and a stale answer.
+    # test_a_cached_answer_after_a_bare_409_never_yields_a_partial_run
+    "combo:bare-409+stale": "a cached answer after a bare 409 is taken as the resync",
+    # A stale storm that hits the catch-up request replays the snapshot at the offset asked for;
+    # the client takes it and asks again at once: a tight loop.
+    # test_a_replayed_snapshot_at_the_same_offset_backs_off
+    "storm:stale": "a snapshot replayed at the requested offset is re-requested at once",
 }
 _POLL_FAULTS: tuple[FaultName, ...] = ("429", "503", "500", "drop", "delay", "slow", "hang")
 # Storm kinds: one fault for every request of the run, for a window of time.
@@ -320,6 +322,10 @@ def make_scenario(seed: int, transport: Transport) -> Scenario:
                 seconds=seconds,
             )
         )
+    if "combo:bare-409+stale" in PENDING_CLIENT_FIXES and any(
+        f.name in ("409", "must_refetch_bare") for f in planned
+    ):
+        planned = [f for f in planned if f.name != "stale"]
     return Scenario(
         seed,
         transport,
@@ -523,28 +529,24 @@ COMPARED_FIELDS = (
 )
 
 
-def storm_bound(window: float, transport: Transport, fault: FaultName) -> int:
+def storm_bound(window: float, fault: FaultName) -> int:
     """The most requests a storm of ``window`` seconds may see from a client that backs off.
 
-    Between two consecutive failures the realtime feed sleeps ``U * cap_k`` with
+    Between two consecutive failures a feed (realtime or poll) sleeps ``U * cap_k`` with
     ``cap_k = min(0.2, 0.01 * 2**k)`` (``U`` uniform in [0, 1), ``k`` its retry counter, which only
     grows during a storm). ``h`` failures inside the window need ``h - 1`` sleeps summing to at most
-    ``window``. The first five caps sum to 0.31 s; past them every sleep averages 0.1 s (std 0.058 s),
-    so ``h = 12 + window / 0.04`` would need the sum of ``h - 6`` such sleeps (mean ~ 0.1 * (h - 6))
-    to stay under ``window``: more than 6 standard deviations below its mean for any window in
-    [0.3, 0.8] s. A client that does not sleep makes one request per round trip (1-10 ms here):
-    30-800 requests in such a window.
+    ``window``. The first five caps sum to 0.31 s; past them every sleep averages 0.1 s (std
+    0.058 s), so ``h = 12 + window / 0.04`` would need ``h - 1`` sleeps (mean >= 1.5 s, std
+    <= 0.3 s) to fit in ``window``: more than 5 standard deviations below their mean for any
+    window in [0.3, 0.8] s. A client that does not sleep makes one request per round trip (1-10 ms
+    here): 30-800 requests in such a window.
 
-    A bare 409 or a stale answer is retried at once until five consecutive refetches, then backs
-    off (+5). The poll
-    transport nests the REST layer's retries (``max_retries=2``, whose counter restarts at 0 for
-    every poll) inside the feed's: up to three requests per feed backoff (x3).
+    A bare 409 is retried at once until five consecutive refetches, then backs off; a stale
+    answer always backs off (+5 for both).
     """
     bound = 12 + math.ceil(window / 0.04)
     if fault in ("409", "stale"):
         bound += 5
-    if transport == "poll":
-        bound *= 3
     return bound
 
 
@@ -709,7 +711,7 @@ def check_seed(seed: Seed, records: Sequence[RequestRecord]) -> list[str]:
     storm = seed.storm
     if storm is not None and storm.rule is not None and scenario.storm is not None:
         window = (storm.ended_at or seed.ended) - (storm.started_at or seed.started)
-        bound = storm_bound(window, scenario.transport, scenario.storm.fault.name)
+        bound = storm_bound(window, scenario.storm.fault.name)
         if storm.rule.hits > bound:
             problems.append(
                 f"{storm.rule.hits} requests during a {window:.2f}s storm of "

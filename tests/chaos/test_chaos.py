@@ -7,7 +7,10 @@ backend in one task group, sync seeds share one client per backend across a pool
 
     .venv/bin/python -m pytest tests/chaos                          # 300 seeds per test (CI)
     TRIGGER_CHAOS_SEEDS=5000 .venv/bin/python -m pytest tests/chaos  # make test-long
-    TRIGGER_CHAOS_SEED=17 .venv/bin/python -m pytest tests/chaos -k 'sync and poll'  # replay one
+    TRIGGER_CHAOS_SEED=17 .venv/bin/python -m pytest 'tests/chaos/test_chaos.py::test_chaos_sync[poll]'
+
+A failure lists every failed seed with its first problem, then the scenario, the yields and the
+request log of the first five, each with the command that replays it.
 """
 
 from __future__ import annotations

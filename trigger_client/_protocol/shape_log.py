@@ -224,8 +224,14 @@ class ShapeLog:
         if schema is None and _SCHEMA in lowered:
             schema = parse_schema_header(lowered[_SCHEMA])
         ops = self._parse_messages([] if status == 204 else _messages(body), schema or {})
-        has_news = status == 204 or bool(ops)
-        if not live and not has_news and offset == self._offset:
+        if self._offset == "-1" and any(op in ("update", "delete") for op, _, _ in ops):
+            # The answer to a fresh snapshot holds inserts only: updates or deletes mean a cache
+            # replayed another request's answer (a partial row must never be taken for a run).
+            return self._stale()
+        progress = (
+            status == 204 or offset != self._offset or any(op == "up-to-date" for op, _, _ in ops)
+        )
+        if not live and not progress:  # a non-live answer that does not move: a replayed cache
             self._empty_repeats += 1
             if self._empty_repeats >= 2:
                 return self._stale()
