@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from .._exceptions import APIResponseValidationError
+from .._generated.models import Run
 from .._protocol.packets import StoreReference, decode_downloaded_packet, decode_packet
+from .._protocol.runs import run_from_row, shape_row
 from ._transport import AsyncTransport
 
 __all__ = ["AsyncPacketResolver"]
@@ -25,6 +28,22 @@ class AsyncPacketResolver:
     def __init__(self, transport: AsyncTransport) -> None:
         self._transport = transport
         self._cache: dict[tuple[str, str], tuple[str | None, str | None, Any]] = {}
+
+    async def runs_from_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Run]:
+        """Parsed shape rows as ``Run``s, their packets decoded (offloaded ones downloaded)."""
+        return [await self.run_from_row(row) for row in rows]
+
+    async def run_from_row(self, row: Mapping[str, Any]) -> Run:
+        raw = shape_row(row)
+        run_id = raw.friendly_id
+        payload = await self.resolve(run_id, "payload", raw.payload, raw.payload_type)
+        output = await self.resolve(run_id, "output", raw.output, raw.output_type)
+        metadata = (
+            await self.resolve(run_id, "metadata", raw.metadata, raw.metadata_type)
+            if raw.metadata and raw.metadata_type
+            else None
+        )
+        return run_from_row(raw, payload=payload, output=output, metadata=metadata)
 
     async def resolve(
         self, run_id: str, field: str, data: str | None, data_type: str | None

@@ -22,7 +22,7 @@ from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeou
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status
-from .._protocol.runs import run_from_retrieve, run_from_row, shape_row
+from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
 from ._packets import PacketResolver
 from ._transport import Transport, decode_json, retry_after_seconds
@@ -180,7 +180,7 @@ class RealtimeFeed:
                 refreshed = False
                 self._last_error = None
                 if batch.rows:
-                    return [self._to_run(row) for row in batch.rows]
+                    return self._packets.runs_from_rows(batch.rows)
                 continue
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
@@ -206,18 +206,6 @@ class RealtimeFeed:
                 self._transport.token.refresh()
                 continue
             raise self._transport.status_error(response, realtime=True)
-
-    def _to_run(self, row: Mapping[str, Any]) -> Run:
-        raw = shape_row(row)
-        run_id = raw.friendly_id
-        payload = self._packets.resolve(run_id, "payload", raw.payload, raw.payload_type)
-        output = self._packets.resolve(run_id, "output", raw.output, raw.output_type)
-        metadata = (
-            self._packets.resolve(run_id, "metadata", raw.metadata, raw.metadata_type)
-            if raw.metadata and raw.metadata_type
-            else None
-        )
-        return run_from_row(raw, payload=payload, output=output, metadata=metadata)
 
 
 class PollFeed:

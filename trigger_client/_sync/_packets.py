@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from .._exceptions import APIResponseValidationError
+from .._generated.models import Run
 from .._protocol.packets import StoreReference, decode_downloaded_packet, decode_packet
+from .._protocol.runs import run_from_row, shape_row
 from ._transport import Transport
 
 __all__ = ["PacketResolver"]
@@ -26,6 +29,22 @@ class PacketResolver:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
         self._cache: dict[tuple[str, str], tuple[str | None, str | None, Any]] = {}
+
+    def runs_from_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Run]:
+        """Parsed shape rows as ``Run``s, their packets decoded (offloaded ones downloaded)."""
+        return [self.run_from_row(row) for row in rows]
+
+    def run_from_row(self, row: Mapping[str, Any]) -> Run:
+        raw = shape_row(row)
+        run_id = raw.friendly_id
+        payload = self.resolve(run_id, "payload", raw.payload, raw.payload_type)
+        output = self.resolve(run_id, "output", raw.output, raw.output_type)
+        metadata = (
+            self.resolve(run_id, "metadata", raw.metadata, raw.metadata_type)
+            if raw.metadata and raw.metadata_type
+            else None
+        )
+        return run_from_row(raw, payload=payload, output=output, metadata=metadata)
 
     def resolve(self, run_id: str, field: str, data: str | None, data_type: str | None) -> Any:
         if not data_type:  # no packet type: the column was skipped or never written
