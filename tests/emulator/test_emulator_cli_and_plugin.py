@@ -87,6 +87,7 @@ def test_cli_auto_play_and_options(cli: Callable[..., dict[str, str]]) -> None:
         "success",
         "--auto-play-interval",
         "0.02",
+        "--rate-limit",
     )
     assert values["TRIGGER_SECRET_KEY"] == "tr_dev_clitestkey1234567890"
     base_url = values["TRIGGER_API_URL"]
@@ -102,6 +103,8 @@ def test_cli_auto_play_and_options(cli: Callable[..., dict[str, str]]) -> None:
             break
         time.sleep(0.05)
     assert status == "COMPLETED"
+    limited = httpx.get(f"{base_url}/api/v3/runs/{run_id}", headers=headers)
+    assert limited.headers["x-ratelimit-limit"] == "750"
 
 
 def test_cli_stops_on_sigterm() -> None:

@@ -223,3 +223,137 @@ def test_request_log_shows_backoff_intervals(emu: TriggerEmulator, client: httpx
     times = [r.time for r in emu.requests]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1
+
+
+def test_native_stale_handle_replays_a_live_answer_with_its_cursor(
+    native: TriggerEmulator, feed_factory: FeedFactory
+) -> None:
+    run_id = native.create_run("t")
+    feed: Feed = feed_factory(native, f"/realtime/v1/runs/{run_id}")
+    feed.sync()
+    snapshot = feed.responses[-1]
+    # No live answer yet: the snapshot comes back as a live answer, with the cursor of its seq.
+    native.inject(feed.path, faults.stale_handle(), query={"live": "true"})
+    replay = feed.request()
+    assert replay.status_code == 200 and replay.content == snapshot.content
+    seq = snapshot.headers["electric-offset"].rpartition("_")[2]
+    assert replay.headers["electric-cursor"] == seq
+    assert replay.headers["electric-offset"] == snapshot.headers["electric-offset"]
+    assert "electric-schema" not in replay.headers
+    native.start_attempt(run_id)
+    live = feed.request()
+    assert live.status_code == 200 and "electric-cursor" in live.headers
+    native.inject(feed.path, faults.stale_handle(), query={"live": "true"})
+    cached = feed.request()
+    assert cached.content == live.content
+    assert cached.headers["electric-cursor"] == live.headers["electric-cursor"]
+    assert cached.headers["electric-offset"] == live.headers["electric-offset"]
+    # A non-live request is answered from the snapshot, not from the live answer.
+    native.inject(feed.path, faults.stale_handle(), query={"offset": "-1"})
+    again = feed.http.get(feed.path, params={"offset": "-1"})
+    assert again.content == snapshot.content and "electric-cursor" not in again.headers
+    assert again.headers["electric-schema"] == snapshot.headers["electric-schema"]
+
+
+def test_native_stale_handle_for_a_non_live_request_after_only_live_answers(
+    native: TriggerEmulator, client: httpx.Client
+) -> None:
+    run_id = native.create_run("t")
+    path = f"/realtime/v1/runs/{run_id}"
+    with httpx.Client(base_url=native.base_url, headers=auth(native.secret_key)) as c:
+        handle = f"run-{run_id.removeprefix('run_')}"
+        live = c.get(path, params={"offset": "0_0", "handle": handle, "live": "true"})
+        assert "electric-cursor" in live.headers
+        native.inject(path, faults.stale_handle())
+        replay = c.get(path, params={"offset": "-1"})
+    assert replay.content == live.content
+    assert "electric-cursor" not in replay.headers and "electric-schema" in replay.headers
+
+
+def test_must_refetch_rotating_without_a_handle(
+    emu: TriggerEmulator, feed_factory: FeedFactory
+) -> None:
+    run_id = emu.create_run("t")
+    feed: Feed = feed_factory(emu, f"/realtime/v1/runs/{run_id}")
+    feed.sync()
+    old = feed.handle
+    emu.inject(feed.path, faults.must_refetch(without_handle=True, rotate=True))
+    assert feed.step() == [{"headers": {"control": "must-refetch"}}]
+    conflict = feed.responses[-1]
+    assert conflict.status_code == 409 and "electric-handle" not in conflict.headers
+    assert (feed.handle, feed.offset) == (None, "-1")
+    # The shape did rotate: the old handle is expired, and a request with it names the new one.
+    stale = feed.http.get(feed.path, params={"offset": "0_inf", "handle": old or ""})
+    assert stale.status_code == 409
+    new = stale.headers["electric-handle"]
+    assert new != old
+    # The client resyncs from scratch (no handle) and discovers the new handle.
+    feed.sync()
+    assert feed.handle == new
+    emu.start_attempt(run_id)
+    assert feed.step()[0]["value"]["status"] == "EXECUTING"
+
+
+def test_must_refetch_without_rotation_names_the_current_handle(
+    emu: TriggerEmulator, feed_factory: FeedFactory
+) -> None:
+    run_id = emu.create_run("t")
+    feed: Feed = feed_factory(emu, f"/realtime/v1/runs/{run_id}")
+    feed.sync()
+    current = feed.handle
+    emu.inject(feed.path, faults.must_refetch(rotate=False))
+    conflict = feed.request()
+    assert conflict.status_code == 409 and conflict.headers["electric-handle"] == current
+    emu.inject(feed.path, faults.must_refetch(without_handle=True))  # bare, no rotation
+    feed.step()
+    assert (feed.responses[-1].status_code, feed.handle) == (409, None)
+    feed.sync()
+    assert feed.handle == current  # the shape lived on
+    assert faults.must_refetch().rotate and not faults.must_refetch(without_handle=True).rotate
+
+
+def test_must_refetch_rotating_without_a_handle_on_native(native: TriggerEmulator) -> None:
+    path = shape_path(native)
+    with httpx.Client(base_url=native.base_url, headers=auth(native.secret_key)) as c:
+        native.inject(path, faults.must_refetch(without_handle=True, rotate=True))
+        conflict = c.get(path, params={"offset": "-1"})
+        assert conflict.status_code == 409 and "electric-handle" not in conflict.headers
+        assert c.get(path, params={"offset": "-1"}).status_code == 200
+
+
+def test_request_log_records_response_headers(
+    emu: TriggerEmulator, feed_factory: FeedFactory
+) -> None:
+    run_id = emu.create_run("t")
+    feed: Feed = feed_factory(emu, f"/realtime/v1/runs/{run_id}")
+    feed.sync()
+    emu.start_attempt(run_id)
+    feed.step()
+    log = emu.requests
+    snapshot, live = log[0], log[-1]
+    served = snapshot.response_headers
+    assert served["electric-handle"] == feed.handle
+    assert served["electric-offset"] == feed.responses[0].headers["electric-offset"]
+    assert "electric-schema" in served and "electric-cursor" not in served
+    assert live.live and live.response_headers["electric-cursor"] == feed.cursor
+    assert live.response_headers["electric-offset"] == feed.offset
+    assert "raw_response_headers" not in repr(live)
+    # What a fault sends is what is recorded.
+    emu.inject(feed.path, faults.missing_header("electric-cursor"), query={"live": "true"})
+    emu.inject("/healthcheck", faults.status(503, retry_after=2))
+    emu.set_metadata(run_id, {"n": 1})
+    feed.request()
+    feed.http.get("/healthcheck")
+    stripped, unavailable = emu.requests[-2:]
+    assert "electric-cursor" not in stripped.response_headers
+    assert "electric-handle" in stripped.response_headers
+    assert unavailable.status == 503 and unavailable.response_headers["retry-after"] == "2"
+    # A legacy client (no x-trigger-electric-version) is served the legacy names.
+    with httpx.Client(base_url=emu.base_url) as c:
+        c.get(
+            feed.path,
+            params={"offset": "-1"},
+            headers={"Authorization": f"Bearer {emu.secret_key}"},
+        )
+    legacy = emu.requests[-1].response_headers
+    assert legacy["electric-shape-id"] == feed.handle and "electric-handle" not in legacy

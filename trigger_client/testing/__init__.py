@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._faults import FaultAction, FaultRule, RequestRecord, token_fingerprint
     from ._lifecycle import LIFECYCLES, InvalidTransition, Playback, Step
     from ._packets import OFFLOAD_LIMIT, UNDEFINED, Packet, superjson_stringify
+    from ._ratelimit import RateLimit
     from ._server import TriggerEmulator
     from ._state import Environment
 
@@ -37,6 +38,7 @@ __all__ = [
     "ManualClock",
     "Packet",
     "Playback",
+    "RateLimit",
     "RequestRecord",
     "Step",
     "TriggerEmulator",
@@ -62,6 +64,7 @@ _LOCATIONS = {
     "UNDEFINED": "._packets",
     "Packet": "._packets",
     "superjson_stringify": "._packets",
+    "RateLimit": "._ratelimit",
     "TriggerEmulator": "._server",
     "Environment": "._state",
 }

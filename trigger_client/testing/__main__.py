@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--realtime-concurrency-limit", type=int, default=100_000, help="live requests per env"
     )
+    serve.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="limit /api requests as the real service does (429 with x-ratelimit-* headers)",
+    )
     return parser
 
 
@@ -64,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         auto_play=args.auto_play,
         auto_play_interval=args.auto_play_interval,
         realtime_concurrency_limit=args.realtime_concurrency_limit,
+        rate_limit=args.rate_limit,
     )
     stop = threading.Event()
 

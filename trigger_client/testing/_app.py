@@ -9,6 +9,7 @@ from starlette.types import ASGIApp
 
 from ._context import Context
 from ._faults import FaultMiddleware
+from ._ratelimit import RateLimitMiddleware
 from ._realtime import realtime_routes
 from ._rest import rest_routes
 
@@ -20,10 +21,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 def build_app(ctx: Context) -> ASGIApp:
-    """The emulator's ASGI app: REST and realtime routes behind fault injection and the log."""
+    """The emulator's ASGI app: REST and realtime routes behind the (optional) API rate
+    limiter, behind fault injection and the request log."""
     app = Starlette(
         routes=[*rest_routes(), *realtime_routes()],
         exception_handlers={Exception: _internal_error},
     )
     app.state.ctx = ctx
-    return FaultMiddleware(app, ctx.faults, ctx.requests)
+    return FaultMiddleware(RateLimitMiddleware(app, ctx), ctx.faults, ctx.requests)

@@ -8,6 +8,7 @@ from typing import Literal
 from ._clock import Clock
 from ._faults import Faults, RequestLog
 from ._lifecycle import Engine
+from ._ratelimit import RateLimiter
 from ._shapes import ElectricShapes, NativeFeeds
 from ._state import Store
 
@@ -32,3 +33,4 @@ class Context:
     presign_secret: bytes = b""
     live_counts: dict[str, int] = field(default_factory=dict)  # per environment (loop thread)
     live_total: int = 0
+    rate_limiter: RateLimiter | None = None  # the REST API rate limiter, when enabled

@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,6 +55,7 @@ class FaultAction:
     seconds: float = 0.0
     header_names: tuple[str, ...] = ()
     without_handle: bool = False
+    rotate: bool | None = None  # must_refetch: None = rotate unless without_handle
     after_bytes: int | None = None
 
 
@@ -125,9 +126,23 @@ def missing_header(*names: str) -> FaultAction:
     return FaultAction("missing_header", header_names=tuple(n.lower() for n in names))
 
 
-def must_refetch(*, without_handle: bool = False) -> FaultAction:
-    """Realtime: rotate the shape and answer 409 must-refetch (optionally without a handle)."""
-    return FaultAction("must_refetch", without_handle=without_handle)
+def must_refetch(*, without_handle: bool = False, rotate: bool | None = None) -> FaultAction:
+    """Realtime: answer 409 must-refetch, rotating the shape first (Electric) if ``rotate``.
+
+    * ``must_refetch()``: the shape rotates; the 409 carries the new ``electric-handle``.
+    * ``must_refetch(without_handle=True)``: a bare 409 (no ``electric-handle``) while the shape
+      lives on, as a proxy or a cache may send; the resync gets the same handle again.
+    * ``must_refetch(without_handle=True, rotate=True)``: the shape rotates **and** the 409 lacks
+      the new handle: the client resyncs with ``offset=-1`` and discovers the new handle there;
+      the old handle is expired (a later request with it gets a 409 with the new one).
+    * ``must_refetch(rotate=False)``: a 409 naming the current handle, without a rotation.
+
+    ``rotate`` defaults to ``not without_handle``. The native backend has no shapes: it answers
+    409 without a handle whatever the options.
+    """
+    if rotate is None:
+        rotate = not without_handle
+    return FaultAction("must_refetch", without_handle=without_handle, rotate=rotate)
 
 
 def _to_bytes(body: Any) -> bytes:
@@ -239,6 +254,21 @@ class RequestRecord:
     fault: str | None = None
     duration: float | None = None
     token_fingerprint: str | None = None
+    # The response's raw header list as sent (after any fault); decoded on demand.
+    raw_response_headers: Sequence[tuple[bytes, bytes]] = field(default=(), repr=False)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """The response headers sent (lower-case names; repeated ones joined with ``, ``).
+
+        Empty while in flight. What uvicorn adds itself (``date``, ``server``) is not included.
+        """
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in self.raw_response_headers:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
 
     @property
     def live(self) -> bool:
@@ -341,6 +371,7 @@ class FaultMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status = int(message["status"])
+                record.raw_response_headers = tuple(message.get("headers", ()))
             await send(message)
 
         try:

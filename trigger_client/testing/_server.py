@@ -29,6 +29,7 @@ from ._faults import (
     RequestRecord,
 )
 from ._lifecycle import Engine, Playback, Step, parse_duration_ms, play_steps
+from ._ratelimit import RateLimit, RateLimiter
 from ._shapes import ElectricShape, ElectricShapes, NativeFeeds
 from ._state import Environment, Row, Store
 
@@ -130,6 +131,8 @@ class TriggerEmulator:
     ``backend`` is ``"electric"`` (partial updates, deletes, 409 rotation) or ``"native"``
     (full rows, no 409). ``long_poll_ms`` is how long a live request is held (20 s like the real
     service; tests use a few hundred ms). ``clock`` drives every timestamp and JWT expiry.
+    ``rate_limit`` turns on the REST API rate limiter (``True`` for the real defaults, or a
+    :class:`RateLimit`): 429 problem+json with ``x-ratelimit-*`` headers past the limit.
     """
 
     def __init__(
@@ -147,6 +150,7 @@ class TriggerEmulator:
         native_jitter: float = 0.15,
         auto_play: str | Sequence[Step] | None = None,
         auto_play_interval: float = 0.5,
+        rate_limit: RateLimit | bool | None = None,
     ) -> None:
         if backend not in ("electric", "native"):
             raise ValueError("backend must be 'electric' or 'native'")
@@ -178,6 +182,7 @@ class TriggerEmulator:
             realtime_max_created_at_age_ms=max_age,
             presign_secret=secrets.token_bytes(32),
         )
+        self.rate_limit = rate_limit
         self.app = build_app(self._ctx)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -207,6 +212,21 @@ class TriggerEmulator:
     @realtime_concurrency_limit.setter
     def realtime_concurrency_limit(self, value: int | None) -> None:
         self._ctx.realtime_concurrency_limit = value
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The REST API rate limits in force (None: no limiter). Setting resets the counters."""
+        limiter = self._ctx.rate_limiter
+        return limiter.limits if limiter is not None else None
+
+    @rate_limit.setter
+    def rate_limit(self, value: RateLimit | bool | None) -> None:
+        if value is True:
+            value = RateLimit()
+        if value is None or value is False:
+            self._ctx.rate_limiter = None
+        else:
+            self._ctx.rate_limiter = RateLimiter(value, self.store, self.clock)
 
     @property
     def port(self) -> int:

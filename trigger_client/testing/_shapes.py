@@ -282,6 +282,14 @@ class ElectricShapes:
         self._last_us = 0
         self._counter = itertools.count(1)
         self._recorded: dict[str, OrderedDict[str, ShapeResponse]] = {}
+        # The current shapes indexed by what a row must carry to match them, so that a commit
+        # reaches only the shapes it can change: run id, batch id, one of the feed's tags; the
+        # rest (a tag feed without tags) is offered every change.
+        self._by_run: dict[str, dict[str, None]] = {}
+        self._by_batch: dict[str, dict[str, None]] = {}
+        self._by_tag: dict[str, dict[str, None]] = {}
+        self._unindexed: dict[str, None] = {}
+        self._next_eviction = 0.0
         store.add_commit_listener(self._on_commit)
 
     # -- shape cache (call with the store lock held) ------------------------------------------
@@ -298,21 +306,76 @@ class ElectricShapes:
                 shape.last_used = time.monotonic()
                 return shape
             self._evict_idle()
-            rows = [r for r in self.store.runs.values() if definition.filter.matches(r)]
+            filt = definition.filter
+            if filt.kind == "run" and filt.run_id is not None:
+                row = self.store.runs.get(filt.run_id)
+                rows = [row] if row is not None and filt.matches(row) else []
+            else:
+                rows = [r for r in self.store.runs.values() if filt.matches(r)]
             shape = ElectricShape(
                 self._new_handle(definition), definition, rows, self.store.xid, self.chunk_rows
             )
             self.by_handle[shape.handle] = shape
-            self.current[definition] = shape.handle
+            self._set_current(definition, shape.handle)
             return shape
 
+    def _index_slot(self, filt: FeedFilter) -> dict[str, None]:
+        """The index bucket a current shape with this filter lives in (created on demand)."""
+        if filt.kind == "run" and filt.run_id is not None:
+            return self._by_run.setdefault(filt.run_id, {})
+        if filt.kind == "batch" and filt.batch_id is not None:
+            return self._by_batch.setdefault(filt.batch_id, {})
+        if filt.kind == "tags" and filt.tags:
+            # A row must carry every tag of the feed: indexing by one of them is enough.
+            return self._by_tag.setdefault(filt.tags[0], {})
+        return self._unindexed
+
+    def _set_current(self, definition: ShapeDefinition, handle: str) -> None:
+        self.current[definition] = handle
+        self._index_slot(definition.filter)[handle] = None
+
+    def _drop_current(self, definition: ShapeDefinition) -> None:
+        handle = self.current.pop(definition)
+        filt = definition.filter
+        slot = self._index_slot(filt)
+        slot.pop(handle, None)
+        if not slot and slot is not self._unindexed:
+            if filt.kind == "run":
+                del self._by_run[filt.run_id or ""]
+            elif filt.kind == "batch":
+                del self._by_batch[filt.batch_id or ""]
+            else:
+                del self._by_tag[filt.tags[0]]
+
+    def _candidates(self, row: Mapping[str, Any] | None, into: dict[str, None]) -> None:
+        """Add the handles of the current shapes ``row`` may belong to."""
+        if row is None:
+            return
+        slot = self._by_run.get(row["id"])
+        if slot:
+            into.update(slot)
+        batch_id = row.get("batchId")
+        if batch_id is not None and self._by_batch:
+            slot = self._by_batch.get(batch_id)
+            if slot:
+                into.update(slot)
+        if self._by_tag:
+            for tag in row.get("runTags") or ():
+                slot = self._by_tag.get(tag)
+                if slot:
+                    into.update(slot)
+
     def _evict_idle(self, max_idle_s: float = 900.0) -> None:
-        cutoff = time.monotonic() - max_idle_s
+        now = time.monotonic()
+        if now < self._next_eviction:  # a sweep looks at every shape: at most one a minute
+            return
+        self._next_eviction = now + 60.0
+        cutoff = now - max_idle_s
         for handle, shape in list(self.by_handle.items()):
             if shape.last_used < cutoff:
                 del self.by_handle[handle]
                 if self.current.get(shape.definition) == handle:
-                    del self.current[shape.definition]
+                    self._drop_current(shape.definition)
 
     def rotate(
         self, predicate: Callable[[ElectricShape], bool] | None = None, *, recreate: bool = True
@@ -325,7 +388,7 @@ class ElectricShapes:
                 if predicate is not None and not predicate(shape):
                     continue
                 shape.expired = True
-                del self.current[definition]
+                self._drop_current(definition)
                 if recreate:
                     shape.replaced_by = self.get_or_create(definition).handle
                 rotated.append(handle)
@@ -337,12 +400,17 @@ class ElectricShapes:
         run_changes = [c for c in tx.changes if c.table == "TaskRun"]
         if not run_changes:
             return touched
-        for handle in list(self.current.values()):
-            shape = self.by_handle[handle]
-            definition = shape.definition
-            appended: list[dict[str, Any]] = []
-            for index, change in enumerate(run_changes):
-                message = _change_message(definition, change.old, change.new)
+        # The last message appended to each shape, in the order the shapes were first touched.
+        last: dict[str, dict[str, Any]] = {}
+        for index, change in enumerate(run_changes):
+            # A change can concern a shape through its old row (the row leaves: a delete) or
+            # its new row (it enters or changes), so both rows' keys pick the candidates.
+            candidates = dict(self._unindexed)
+            self._candidates(change.old, candidates)
+            self._candidates(change.new, candidates)
+            for handle in candidates:
+                shape = self.by_handle[handle]
+                message = _change_message(shape.definition, change.old, change.new)
                 if message is None:
                     continue
                 message["headers"].update(
@@ -350,10 +418,10 @@ class ElectricShapes:
                 )
                 shape.offsets.append((tx.lsn, index * 2))
                 shape.entries.append(message)
-                appended.append(message)
-            if appended:
-                appended[-1]["headers"]["last"] = True
-                touched.append(("shape", handle))
+                last[handle] = message
+        for handle, message in last.items():
+            message["headers"]["last"] = True
+            touched.append(("shape", handle))
         return touched
 
     # -- recorded responses for the stale-handle fault --------------------------------------
@@ -509,11 +577,17 @@ class ElectricShapes:
         if fault == "stale_handle":
             return self.stale_response(req, definition)
         if fault == "must_refetch":
-            if getattr(req.fault, "without_handle", False):
-                return self._conflict(definition, None)
-            current = self.get_or_create(definition)
-            self.rotate(lambda s: s.handle == current.handle)
-            return self._conflict(definition, self.get_or_create(definition).handle)
+            new_handle: str | None = None
+            without_handle = bool(getattr(req.fault, "without_handle", False))
+            rotate = getattr(req.fault, "rotate", None)
+            if rotate is None:
+                rotate = not without_handle
+            if rotate:
+                current = self.get_or_create(definition)
+                self.rotate(lambda s: s.handle == current.handle)
+            if not without_handle:
+                new_handle = self.get_or_create(definition).handle
+            return self._conflict(definition, new_handle)
 
         if offset_text in ("-1", "now"):
             shape = self.get_or_create(definition)
@@ -664,7 +738,9 @@ class NativeFeeds:
         self.jitter_ratio = jitter_ratio
         self._seq = itertools.count(1)
         self._working_sets: OrderedDict[str, _WorkingSet] = OrderedDict()
-        self._recorded: dict[str, ShapeResponse] = {}
+        # The last 200 per path and kind: a cache keys live answers (``live=true&cursor=``) apart
+        # from snapshots, so a stale live answer is a recorded live one, cursor and all.
+        self._recorded: dict[tuple[str, bool], ShapeResponse] = {}
 
     def _hold_s(self, base: float) -> float:
         if self.jitter_ratio <= 0:
@@ -717,8 +793,38 @@ class NativeFeeds:
 
     def record(self, path: str, response: ShapeResponse) -> None:
         if response.status == 200:
+            live = "electric-cursor" in response.headers
             with self.store.lock:
-                self._recorded[path] = response
+                self._recorded[(path, live)] = response
+
+    def stale_response(self, req: ShapeRequest) -> ShapeResponse | None:
+        """A recorded 200 for this path, as a cache would serve it again (None: none yet).
+
+        A live request gets the last live answer, with the ``electric-cursor`` it was sent with;
+        without one, the last snapshot made into a live answer (the cursor is the ``<seq>`` of
+        its offset, as the live answer minted with it would carry). A non-live request gets the
+        last snapshot, or else the last live answer with its schema instead of its cursor.
+        """
+        live = req.params.get("live") == "true"
+        with self.store.lock:
+            recorded = self._recorded.get((req.path, live))
+            other = self._recorded.get((req.path, not live))
+        if recorded is not None:
+            return recorded
+        if other is None:
+            return None
+        headers = dict(other.headers)
+        if live:
+            headers.pop("electric-schema", None)
+            offset = headers.get("electric-offset", "")
+            seq = offset.rpartition("_")[2]
+            headers["electric-cursor"] = seq if seq.isdigit() else "0"
+        else:
+            headers.pop("electric-cursor", None)
+            headers["electric-schema"] = json.dumps(
+                native_schema(req.columns), separators=(",", ":")
+            )
+        return ShapeResponse(other.status, headers, other.body, handle=other.handle)
 
     async def serve(self, req: ShapeRequest) -> ShapeResponse:
         fault = getattr(req.fault, "kind", None)
@@ -726,8 +832,7 @@ class NativeFeeds:
             headers = {"content-type": "application/json", "cache-control": "no-store"}
             return ShapeResponse(409, headers, MUST_REFETCH_BODY)
         if fault == "stale_handle":
-            with self.store.lock:
-                recorded = self._recorded.get(req.path)
+            recorded = self.stale_response(req)
             if recorded is not None:
                 return recorded
         if req.filter.kind == "run":
