@@ -314,6 +314,46 @@ def test_a_cached_answer_after_a_bare_409_never_yields_a_partial_run(
     assert all(run.task_identifier == "t" for run in runs)
 
 
+def test_a_cached_answer_of_another_shape_is_never_merged(emu: TriggerEmulator) -> None:
+    """E2 (Electric PR #3889: a CDN that ignores query strings serves a cached answer of another
+    URL) after E1 (#2934: a 409 without ``electric-handle``, which expires nothing): the shape
+    rotates, a proxy answers the client's next live request with a bare 409, and the resync gets
+    the new shape's snapshot; then a cache answers its catch-up request (``offset=0_0`` and the
+    new handle) with the old shape's last answer. Electric answers a request past ``offset=-1``
+    from the shape it names or with a 409, so that answer is discarded (not merged into the new
+    snapshot's rows, its offset and handle not taken), the catch-up is asked again with a new
+    cache-buster, and the run still ends on its final state."""
+    run_id = emu.create_run("t", {"n": 1})
+    path = realtime_path(run_id)
+    with client_for(emu) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=10)
+        runs = [subscription.__next__()]
+        emu.play(run_id, ["dequeue", "start"], interval=0)
+        while runs[-1].started_at is None:
+            runs.append(subscription.__next__())
+        # Between two yields nothing is in flight: the old shape's last answer is the live one
+        # that carried "start" (partial updates, up-to-date, the old shape's offset).
+        (old,) = emu.rotate_shapes(run_id)
+        emu.inject(path, faults.status(409), query={"live": "true"})  # no handle: old not expired
+        emu.inject(path, faults.stale_handle(), query={"offset": "0_0"})  # the old shape's answer
+        emu.play(run_id, ["complete"], interval=0)
+        for run in subscription:
+            runs.append(run)
+    assert runs[-1].status == RunStatus.COMPLETED
+    assert_in_order(runs)
+    assert all(run.finished_at is None for run in runs[:-1])
+    log = requests_to(emu, path)
+    cached = next(i for i, r in enumerate(log) if r.fault == "stale_handle")
+    new = log[cached].query["handle"]
+    assert new != old and "expired_handle" not in log[cached].query  # old was never expired
+    assert log[cached - 1].query["offset"] == "-1" and log[cached - 1].status == 200
+    retry = log[cached + 1]
+    assert retry.query["offset"] == "0_0" and retry.query["handle"] == new
+    assert "cache-buster" not in log[cached].query and "cache-buster" in retry.query
+    assert all(r.query.get("handle") != old for r in log[cached:])
+    assert not any(r.status == 409 for r in log[cached:])  # no second resync was needed
+
+
 def test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun(
     emu: TriggerEmulator,
 ) -> None:

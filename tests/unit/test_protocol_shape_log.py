@@ -11,7 +11,12 @@ import httpx
 import pytest
 
 from trigger_client import RealtimeProtocolError
-from trigger_client._protocol.shape_log import ShapeBatch, ShapeLog, ShapeRequest
+from trigger_client._protocol.shape_log import (
+    SELF_HEAL_AFTER,
+    ShapeBatch,
+    ShapeLog,
+    ShapeRequest,
+)
 
 SCHEMA = {
     "id": {"type": "text", "pk_index": 0, "not_null": True},
@@ -94,7 +99,7 @@ def test_canonical_exchange_snapshot_catch_up_live() -> None:
         [insert(KEY1, id="r1", status="PENDING", number="1", runTags='{a,"b c"}'), SNAPSHOT_END],
     )
     assert batch == ShapeBatch()  # no up-to-date yet: nothing emitted
-    assert log.offset == "0_0" and log.handle == "H1" and not log.is_up_to_date
+    assert (log.offset, log.handle, log.is_up_to_date) == ("0_0", "H1", False)
 
     second = log.next_request()
     assert second.params == (("handle", "H1"), ("log", "full"), ("offset", "0_0"))
@@ -355,7 +360,7 @@ def test_first_schema_is_kept_until_a_reset() -> None:
         log, [update(KEY1, number="2"), UP], offset="1_0", extra={"electric-schema": other}
     )
     assert batch.rows[0]["number"] == 2
-    assert log.schema == SCHEMA
+    assert dict(log.schema or {}) == SCHEMA
     respond(log, MUST_REFETCH, status=409, handle="H2")
     assert log.schema is None
     respond(
@@ -543,13 +548,114 @@ def test_a_repeating_random_source_still_changes_the_url() -> None:
     assert len({first.params, second.params, third.params}) == 3
 
 
-def test_409_pointing_at_an_expired_handle_is_not_adopted() -> None:
-    log = up_to_date_log()
+def test_409_pointing_at_an_expired_handle_is_a_stale_cache() -> None:
+    """A genuine 409 names the current shape and handles are never reused: a 409 naming a shape
+    already replaced was cached. Taken as a 409 it would expire the live handle H2, and every
+    later answer of the live shape would be discarded as stale."""
+    log = up_to_date_log(random_token=counter_tokens())
     respond(log, MUST_REFETCH, status=409, handle="H2")
     respond(log, [insert(KEY1, id="r1")], handle="H2")
-    respond(log, MUST_REFETCH, status=409, handle="H1")  # a cached 409 pointing back
-    assert log.handle is None
-    assert log.expired_handles == {"H1", "H2"}
+    before = (log.offset, log.handle, dict(log.rows))
+    batch = respond(log, MUST_REFETCH, status=409, handle="H1", offset=None, schema=False)
+    assert batch == ShapeBatch(stale=True)
+    assert (log.offset, log.handle, dict(log.rows)) == before
+    assert log.expired_handles == {"H1"}
+    assert params(log.next_request())["cache-buster"] == "cb2"
+    # the live shape's answer is still taken
+    assert respond(log, [UP], handle="H2", offset="1_0").rows == ({"id": "r1"},)
+
+
+def bare_409_then_new_snapshot(**kwargs: Any) -> ShapeLog:
+    """H1 synced and live; a 409 without a handle (which expires nothing); the resync at
+    ``offset=-1`` answered by a new shape H2 (its snapshot: r1 EXECUTING, at 0_0)."""
+    log = up_to_date_log(**kwargs)
+    assert log.handle_response(409, {}, json.dumps(MUST_REFETCH).encode()).must_refetch
+    assert log.expired_handles == frozenset()
+    assert respond(log, [insert(KEY1, id="r1", status="EXECUTING"), SNAPSHOT_END], handle="H2")
+    assert log.offset == "0_0" and log.handle == "H2"
+    return log
+
+
+def test_an_answer_of_another_shape_past_the_snapshot_is_stale() -> None:
+    """After a 409 without a handle the old handle H1 is not expired. A cache that serves the
+    old shape's answer to the new shape's catch-up request (``handle=H2&offset=0_0``) must not
+    have it merged: Electric answers a request past ``offset=-1`` from the shape it names (or
+    with a 409), so an answer carrying another handle comes from a cache."""
+    log = bare_409_then_new_snapshot(random_token=counter_tokens())
+    before = (log.offset, log.handle, dict(log.rows), log.next_request())
+    old_live_answer = [update(KEY1, status="PENDING"), UP]  # H1's, from before the 409
+    batch = respond(log, old_live_answer, handle="H1", offset="7_0")
+    assert batch == ShapeBatch(stale=True)
+    assert (log.offset, log.handle, dict(log.rows)) == before[:3]
+    request = params(log.next_request())
+    assert request["offset"] == "0_0" and request["handle"] == "H2"
+    assert request["cache-buster"] == "cb2" and before[3] != log.next_request()
+    assert log.consecutive_refetches == 2 and log.expired_handles == frozenset()
+    # even one that lacks headers a genuine answer needs: it is discarded, not fatal
+    assert respond(log, [UP], handle="H1", offset="7_0", schema=False) == ShapeBatch(stale=True)
+    # the new shape's own answer is taken
+    batch = respond(log, [UP], handle="H2", offset="9_0")
+    assert batch.rows == ({"id": "r1", "status": "EXECUTING"},)
+    assert "cache-buster" not in params(log.next_request())
+
+
+def test_a_live_answer_of_another_shape_is_stale() -> None:
+    log = up_to_date_log()
+    assert log.next_request().live
+    old_answer = [update(KEY1, status="COMPLETED"), UP]
+    batch = respond(log, old_answer, handle="H0", offset="5_0", schema=False, cursor="c2")
+    assert batch == ShapeBatch(stale=True)
+    assert log.offset == "1_0" and log.handle == "H1" and log.cursor == "c1"
+    assert log.rows[KEY1]["status"] == "PENDING"
+
+
+@pytest.mark.parametrize("known", [None, "H2"])
+def test_a_new_handle_at_offset_minus_one_is_legitimate(known: str | None) -> None:
+    """At ``offset=-1`` the server ignores the handle asked for: an answer carrying another one
+    (the shape rotated again, or the 409 named none) is the new snapshot."""
+    log = up_to_date_log()
+    respond(log, MUST_REFETCH, status=409, handle=known, offset=None, schema=False)
+    assert log.offset == "-1" and log.handle == known
+    batch = respond(log, [insert(KEY1, id="r1", status="EXECUTING")], handle="H3")
+    assert not batch.stale and log.handle == "H3" and log.offset == "0_0"
+
+
+def test_answers_of_another_shape_again_and_again_start_a_fresh_snapshot() -> None:
+    """The self-heal: if every answer to requests past the snapshot comes from another shape
+    (say the deployment moved the feed to the native backend, whose handles differ), the log
+    starts over at ``offset=-1``, where a new handle is legitimate, rather than discard answers
+    until the deadline. Nothing of the other shape is merged on the way."""
+    log = up_to_date_log(random_token=counter_tokens())
+    native = [update(KEY1, id="r1", status="EXECUTING", number="1", runTags="{a}"), UP]
+
+    def answer() -> ShapeBatch:
+        return respond(log, native, handle="run-r1", offset="9_0", schema=False, cursor="43")
+
+    for _ in range(SELF_HEAL_AFTER - 1):
+        assert answer() == ShapeBatch(stale=True)
+        assert log.offset == "1_0" and log.rows[KEY1]["status"] == "PENDING"
+    batch = answer()
+    assert batch == ShapeBatch(stale=True, must_refetch=True)
+    assert log.offset == "-1" and log.handle is None and log.rows == {} and log.schema is None
+    assert log.expired_handles == frozenset()  # nothing proves H1 gone
+    assert params(log.next_request()) == {
+        "cache-buster": f"cb{SELF_HEAL_AFTER}",
+        "log": "full",
+        "offset": "-1",
+    }
+    snapshot = [insert(KEY1, id="r1", status="EXECUTING"), UP]
+    batch = respond(log, snapshot, handle="run-r1", offset="1780740335000_43")
+    assert batch.rows == ({"id": "r1", "status": "EXECUTING"},) and log.handle == "run-r1"
+
+
+def test_only_answers_of_another_shape_in_a_row_count_for_the_self_heal() -> None:
+    log = up_to_date_log()
+    for n in range(3):
+        for _ in range(SELF_HEAL_AFTER - 1):
+            assert respond(log, [UP], handle="H0", offset="5_0", schema=False, cursor="x").stale
+        # the shape's own answer in between: the count starts over
+        assert not respond(log, [UP], offset="1_0", schema=False, cursor=f"c{n + 2}").stale
+    assert log.handle == "H1" and log.offset == "1_0"
 
 
 def test_response_with_an_expired_handle_is_a_stale_cache_and_discarded() -> None:

@@ -1,11 +1,15 @@
 """ShapeLog against a small model of an Electric shape server, driven by hypothesis.
 
 The server holds rows, a change log and a handle; it rotates the shape (409, with or without a new
-handle), replays stale cached responses of expired handles, and answers long-polls with changes or
-a timeout. A consumer applies what ShapeLog emits. Invariants: at every up-to-date the consumer's
-view equals the server's rows; no emitted row is older than one emitted before for the same key;
-requests are sorted, never live at offset -1, never carry invented handles; only the documented
-error is ever raised.
+handle), and answers long-polls with changes or a timeout. Like Electric, it answers a request past
+``offset=-1`` only from the shape the request names, or with a 409: the handle of a non-snapshot
+answer never changes without a 409 (at ``offset=-1`` the handle asked for is ignored, and a new one
+is legitimate). A cache replays answers it served before: of expired handles, and of any other
+shape (one the client never expired, after a 409 without a handle). A consumer applies what
+ShapeLog emits. Invariants: at every up-to-date the consumer's view equals the server's rows; no
+emitted row is older than one emitted before for the same key; requests are sorted, never live at
+offset -1, never carry invented handles; cached answers of another shape are never merged; only
+the documented error is ever raised.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from trigger_client import RealtimeProtocolError
-from trigger_client._protocol.shape_log import ShapeLog, ShapeRequest
+from trigger_client._protocol.shape_log import SELF_HEAL_AFTER, ShapeLog, ShapeRequest
 
 SCHEMA = {"id": {"type": "text", "not_null": True}, "v": {"type": "int4"}, "tag": {"type": "text"}}
 UP = {"headers": {"control": "up-to-date"}}
@@ -111,6 +115,8 @@ class ShapeLogMachine(RuleBasedStateMachine):
         self.emitted_versions: dict[str, int] = {}
         self.cache_busters: list[str] = []
         self.synced_once = False
+        #: Cached answers of another (not expired) shape since the last accepted answer.
+        self.foreign_in_a_row = 0
 
     # -- server-side events ------------------------------------------------------------------
 
@@ -142,6 +148,7 @@ class ShapeLogMachine(RuleBasedStateMachine):
         status, headers, body = self.server.respond(request)
         batch = self.shape.handle_response(status, headers, body)
         assert not batch.stale
+        self.foreign_in_a_row = 0
         if status == 409:
             assert batch.must_refetch and not batch.rows
             self.view.clear()
@@ -174,6 +181,50 @@ class ShapeLogMachine(RuleBasedStateMachine):
         assert (self.shape.offset, self.shape.handle, dict(self.shape.rows)) == before
         assert "cache-buster" in dict(self.shape.next_request().params)
 
+    @precondition(lambda self: bool(self.shape.expired_handles))
+    @rule(data=st.data())
+    def cached_409_naming_an_expired_handle(self, data: st.DataObject) -> None:
+        # A genuine 409 names the current shape; one naming a replaced shape was cached. It must
+        # not expire the handle in use (every later answer of the live shape would be "stale").
+        handle = data.draw(st.sampled_from(sorted(self.shape.expired_handles)))
+        before = (self.shape.offset, self.shape.handle, dict(self.shape.rows))
+        expired = self.shape.expired_handles
+        batch = self.shape.handle_response(
+            409, {"electric-handle": handle}, b'[{"headers":{"control":"must-refetch"}}]'
+        )
+        assert batch.stale and not batch.must_refetch
+        assert (self.shape.offset, self.shape.handle, dict(self.shape.rows)) == before
+        assert self.shape.expired_handles == expired
+        assert "cache-buster" in dict(self.shape.next_request().params)
+
+    @precondition(
+        lambda self: (
+            self.shape.offset != "-1" and any(h != self.shape.handle for h in self.server.cache)
+        )
+    )
+    @rule(data=st.data())
+    def cached_answer_of_another_shape(self, data: st.DataObject) -> None:
+        # A cache (a CDN ignoring the query string) serves a request past the snapshot an answer
+        # of another shape: an expired one, one the client never expired (a 409 without a handle
+        # rotated it), or a newer one. Never merged; a run of them ends in a fresh snapshot.
+        handles = sorted(h for h in self.server.cache if h != self.shape.handle)
+        handle = data.draw(st.sampled_from(handles))
+        response = data.draw(st.sampled_from(self.server.cache[handle]))
+        before = (self.shape.offset, self.shape.handle, dict(self.shape.rows))
+        batch = self.shape.handle_response(*response)
+        assert batch.stale and not batch.rows and not batch.deleted_keys
+        if batch.must_refetch:  # the self-heal
+            assert handle not in self.shape.expired_handles
+            assert (self.shape.offset, self.shape.handle, dict(self.shape.rows)) == ("-1", None, {})
+            self.view.clear()
+            self.foreign_in_a_row = 0
+        else:
+            assert (self.shape.offset, self.shape.handle, dict(self.shape.rows)) == before
+            if handle not in self.shape.expired_handles:
+                self.foreign_in_a_row += 1
+                assert self.foreign_in_a_row < SELF_HEAL_AFTER
+        assert "cache-buster" in dict(self.shape.next_request().params)
+
     @rule(
         kind=st.sampled_from(["object-body", "no-offset", "bad-json", "not-null"]),
         often=st.integers(0, 3),
@@ -182,7 +233,11 @@ class ShapeLogMachine(RuleBasedStateMachine):
         if often:  # keep broken responses rarer than real exchanges
             return
         request = self.shape.next_request()
-        headers = {"electric-handle": self.server.handle, "electric-offset": "999_0"}
+        # The server's answer, mangled on the way: past the snapshot, a genuine answer carries the
+        # handle the request named (another shape's answer would be a cache's, and stale).
+        params = dict(request.params)
+        handle = self.server.handle if params["offset"] == "-1" else params["handle"]
+        headers = {"electric-handle": handle, "electric-offset": "999_0"}
         headers["electric-cursor" if request.live else "electric-schema"] = (
             "1" if request.live else json.dumps(SCHEMA)
         )

@@ -19,11 +19,21 @@ collected across responses and handed out only when a response contains ``up-to-
 ends an ``offset=-1`` snapshot with ``up-to-date``, gating delays the first rows by one request but
 never shows a half-applied snapshot or a stale row after a must-refetch.
 
-409 (must-refetch): the old handle is remembered as expired; the new ``electric-handle`` is adopted
-if the response has one (no handle is ever invented); offset, cursor, schema, up-to-date and rows
-are reset. A later 2xx carrying an expired handle, or a second non-live response at the same
-offset without messages, is a stale cached response: it is discarded (``stale=True``) and the next
-request carries a fresh ``cache-buster``. 409s and stale responses are counted until the next
+409 (must-refetch): the old handle is remembered as expired when the 409 names a different one;
+the new ``electric-handle`` is adopted if the response has one (no handle is ever invented); offset,
+cursor, schema, up-to-date and rows are reset. A 409 that names an already expired handle is a
+cached one (handles are never reused, and a genuine 409 names the current shape): stale.
+
+Stale cached responses are discarded (``stale=True``, nothing merged, the offset not taken) and the
+next request carries a fresh ``cache-buster``: a 2xx carrying an expired handle; a 2xx to a request
+past ``offset=-1`` carrying another handle than the one the request named (the server answers a
+handle it no longer serves with a 409, never with another shape's log: only a cache serves that;
+at ``offset=-1`` the server ignores the handle and a new one is legitimate); a second non-live
+response that does not move the offset; a live response echoing its cursor; updates or deletes in
+the answer to ``offset=-1``. After ``SELF_HEAL_AFTER`` answers of another shape in a row (say the
+deployment moved the feed to another backend, whose handles differ) the log starts over from a
+fresh snapshot (``stale`` and ``must_refetch``): another shape's log is never merged, but the
+subscription is not stuck either. 409s and stale responses are counted until the next
 ``up-to-date``; ``needs_backoff`` tells the caller to pause before the next request. A live response
 that echoes the same offset (a long-poll timeout) is normal.
 """
@@ -41,7 +51,7 @@ import attrs
 from .._exceptions import RealtimeProtocolError
 from .electric_values import parse_row, parse_schema_header
 
-__all__ = ["RESERVED_PARAMS", "ShapeBatch", "ShapeLog", "ShapeRequest"]
+__all__ = ["RESERVED_PARAMS", "SELF_HEAL_AFTER", "ShapeBatch", "ShapeLog", "ShapeRequest"]
 
 #: Query parameters the state machine owns; a feed may not set them.
 RESERVED_PARAMS = frozenset(
@@ -52,6 +62,9 @@ _OFFSET = "electric-offset"
 _HANDLE = "electric-handle"
 _SCHEMA = "electric-schema"
 _CURSOR = "electric-cursor"
+
+#: Answers of another shape in a row (to requests past ``offset=-1``) before a fresh snapshot.
+SELF_HEAL_AFTER = 3
 
 _Op = tuple[Literal["insert", "update", "delete", "must-refetch", "up-to-date"], str, Any]
 
@@ -72,7 +85,8 @@ class ShapeBatch:
     rows: tuple[dict[str, Any], ...] = ()
     #: The response ended with ``up-to-date`` (or was a 204).
     up_to_date: bool = False
-    #: A 409 reset the state; the next request is a fresh snapshot.
+    #: A 409 (or a self-heal after answers of another shape) reset the state, rows included; the
+    #: next request is a fresh snapshot.
     must_refetch: bool = False
     #: The response was a stale cached one and was discarded.
     stale: bool = False
@@ -120,6 +134,7 @@ class ShapeLog:
         self._pending: dict[str, None] = {}
         self._deleted: dict[str, None] = {}
         self._empty_repeats = 0
+        self._foreign_answers = 0
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -210,8 +225,20 @@ class ShapeLog:
             return self._must_refetch(lowered.get(_HANDLE) or None)
         if not 200 <= status < 300:
             raise ValueError(f"handle_response takes 2xx and 409 responses, not {status}")
-        if lowered.get(_HANDLE) in self._expired:  # a cached response from before a 409
+        answered = lowered.get(_HANDLE)
+        if answered in self._expired:  # a cached response from before a 409
             return self._stale()
+        if (
+            self._offset != "-1"
+            and self._handle is not None
+            and answered
+            and answered != self._handle
+        ):
+            # The request named a handle past the snapshot: Electric answers it from that shape's
+            # log or with a 409, never with another shape's log. A cache served this answer (an old
+            # shape's after a 409 without a handle, which does not expire it): merging its changes
+            # into this shape's rows makes states the run never had.
+            return self._foreign()
         live = self._live()
         self._check_headers(lowered, live)
         handle, offset = lowered[_HANDLE], lowered[_OFFSET]
@@ -240,6 +267,7 @@ class ShapeLog:
 
         # Everything is valid: commit.
         self._catch_up = False
+        self._foreign_answers = 0
         self._handle = handle
         self._offset = offset
         if _CURSOR in lowered:
@@ -335,19 +363,34 @@ class ShapeLog:
             self._deleted.pop(key, None)
 
     def _must_refetch(self, new_handle: str | None) -> ShapeBatch:
+        if new_handle is not None and new_handle in self._expired:
+            # A genuine 409 names the current shape, and handles are never reused: one naming a
+            # shape already replaced was cached. It proves nothing about the handle in use (taking
+            # it as a 409 would expire a live handle, and every later answer would be "stale").
+            return self._stale()
         # Only a 409 that names a different handle proves the old one is gone. One without a
         # handle may come from a proxy or a cache while the shape lives on: expiring the only
         # handle the server has would discard every later answer as stale (no self-heal needed).
         if self._handle is not None and new_handle is not None and new_handle != self._handle:
             self._expired.add(self._handle)
             self._expired_param = self._handle
-        if new_handle in self._expired:
-            new_handle = None
         self._start_fresh()
         self._handle = new_handle
         self._cache_buster = self._new_cache_buster()
         self._consecutive_refetches += 1
         return ShapeBatch(must_refetch=True)
+
+    def _foreign(self) -> ShapeBatch:
+        self._foreign_answers += 1
+        if self._foreign_answers < SELF_HEAL_AFTER:
+            return self._stale()
+        # Only answers of another shape, again and again, whatever the cache-buster: the shape
+        # may really be served under another handle now (a deployment that switched backends
+        # answers with its own). At offset -1 a new handle is legitimate: start over there.
+        self._start_fresh()
+        self._cache_buster = self._new_cache_buster()
+        self._consecutive_refetches += 1
+        return ShapeBatch(must_refetch=True, stale=True)
 
     def _stale(self) -> ShapeBatch:
         self._cache_buster = self._new_cache_buster()
