@@ -7,48 +7,102 @@ access token; retrieve, list, cancel, replay and reschedule runs; trigger tasks 
 
 from __future__ import annotations
 
-from ._async import AsyncRunSubscription, AsyncTriggerClient
-from ._async._pagination import AsyncRunList
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._default import auth, configure, runs, tasks
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RealtimeConnectionLimitError,
-    RealtimeProtocolError,
-    RunWaitTimeout,
-    SubscriptionTimeout,
-    TriggerConfigurationError,
-    TriggerError,
-    UnprocessableEntityError,
-)
-from ._generated.models import (
-    CancelRunResponse,
-    ListRunItem,
-    QueueOptions,
-    ReplayRunResponse,
-    Run,
-    RunStatus,
-    SerializedError,
-)
-from ._protocol.listing import RunPage
-from ._protocol.retry import RetryPolicy
-from ._protocol.scopes import Scopes, flatten_scopes
-from ._protocol.superjson import SuperjsonError
-from ._protocol.tasks import BatchHandle, BatchItem, RunHandle, TriggerOptions
-from ._protocol.tokens import PublicTokenClaims, decode_public_token
-from ._sync import RunSubscription, TriggerClient
-from ._sync._pagination import RunList
 from ._version import __version__
+
+# Every other public name is imported on first use, so that ``import trigger_client`` (and a
+# script that only uses the sync client) does not load what it never touches: the async client,
+# httpx, cattrs, PyJWT, ... The type checker reads the imports below; ``_LAZY`` repeats them for
+# the interpreter (tests/unit/test_lazy_imports.py checks that the two agree).
+if TYPE_CHECKING:
+    from ._async import AsyncRunSubscription, AsyncTriggerClient
+    from ._async._pagination import AsyncRunList
+    from ._exceptions import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        InternalServerError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RealtimeConnectionLimitError,
+        RealtimeProtocolError,
+        RunWaitTimeout,
+        SubscriptionTimeout,
+        TriggerConfigurationError,
+        TriggerError,
+        UnprocessableEntityError,
+    )
+    from ._generated.models import (
+        CancelRunResponse,
+        ListRunItem,
+        QueueOptions,
+        ReplayRunResponse,
+        Run,
+        RunStatus,
+        SerializedError,
+    )
+    from ._protocol.listing import RunPage
+    from ._protocol.retry import RetryPolicy
+    from ._protocol.scopes import Scopes, flatten_scopes
+    from ._protocol.superjson import SuperjsonError
+    from ._protocol.tasks import BatchHandle, BatchItem, RunHandle, TriggerOptions
+    from ._protocol.tokens import PublicTokenClaims, decode_public_token
+    from ._sync import RunSubscription, TriggerClient
+    from ._sync._pagination import RunList
+
+#: Module (relative to this package) -> the public names it provides, imported on first use.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "._async": ("AsyncRunSubscription", "AsyncTriggerClient"),
+    "._async._pagination": ("AsyncRunList",),
+    "._exceptions": (
+        "APIConnectionError",
+        "APIError",
+        "APIResponseValidationError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "InternalServerError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "RealtimeConnectionLimitError",
+        "RealtimeProtocolError",
+        "RunWaitTimeout",
+        "SubscriptionTimeout",
+        "TriggerConfigurationError",
+        "TriggerError",
+        "UnprocessableEntityError",
+    ),
+    "._generated.models": (
+        "CancelRunResponse",
+        "ListRunItem",
+        "QueueOptions",
+        "ReplayRunResponse",
+        "Run",
+        "RunStatus",
+        "SerializedError",
+    ),
+    "._protocol.listing": ("RunPage",),
+    "._protocol.retry": ("RetryPolicy",),
+    "._protocol.scopes": ("Scopes", "flatten_scopes"),
+    "._protocol.superjson": ("SuperjsonError",),
+    "._protocol.tasks": ("BatchHandle", "BatchItem", "RunHandle", "TriggerOptions"),
+    "._protocol.tokens": ("PublicTokenClaims", "decode_public_token"),
+    "._sync": ("RunSubscription", "TriggerClient"),
+    "._sync._pagination": ("RunList",),
+}
+_LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "APIConnectionError",
@@ -100,3 +154,18 @@ __all__ = [
     "runs",
     "tasks",
 ]
+
+
+if not TYPE_CHECKING:  # the type checker sees the imports above, and no catch-all attribute
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY_MODULE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # later lookups find it without coming here
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -8,9 +8,10 @@ create its own ``AsyncTriggerClient``: an async client must not be shared across
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._sync._client import TriggerClient
+if TYPE_CHECKING:  # imported when first needed: `import trigger_client` stays cheap
+    from ._sync._client import TriggerClient
 
 __all__ = ["auth", "configure", "default_client", "runs", "tasks"]
 
@@ -23,6 +24,8 @@ def default_client() -> TriggerClient:
     global _client
     with _lock:
         if _client is None:
+            from ._sync._client import TriggerClient
+
             _client = TriggerClient()
         return _client
 
@@ -30,6 +33,8 @@ def default_client() -> TriggerClient:
 def configure(**options: Any) -> TriggerClient:
     """Replace the default client with ``TriggerClient(**options)`` (like the TS ``configure``)."""
     global _client
+    from ._sync._client import TriggerClient
+
     client = TriggerClient(**options)
     with _lock:
         previous, _client = _client, client

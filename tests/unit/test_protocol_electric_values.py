@@ -88,10 +88,10 @@ def _pg_literal(value: Any, *, quote_all: bool) -> str:
     return value if safe and not quote_all else _quote(value)
 
 
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
 elements = st.none() | texts
 # Postgres arrays are rectangular: every element at one depth has the same shape.
-pg_arrays = st.recursive(
+pg_arrays: st.SearchStrategy[list[Any]] = st.recursive(
     st.lists(elements, min_size=1, max_size=5),
     lambda inner: st.lists(inner, min_size=1, max_size=3),
     max_leaves=20,
@@ -184,7 +184,7 @@ def test_unparseable_values_are_protocol_errors(value: str, schema: dict[str, An
 
 
 def test_parse_row_parses_known_columns_and_keeps_the_rest() -> None:
-    schema = {
+    schema: dict[str, dict[str, Any]] = {
         "number": {"type": "int4"},
         "isTest": {"type": "bool"},
         "runTags": {"type": "text", "dims": 1},

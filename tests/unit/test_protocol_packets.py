@@ -177,3 +177,49 @@ def test_super_json_only_when_needed(value: Any) -> None:
         assert data_type == "application/super+json"
         assert "meta" in json.loads(data)
         assert deserialize(json.loads(data)) == value
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_outcome(text: str, data_type: str) -> tuple[str, Any]:
+    try:
+        return "ok", decode_packet(text, data_type)
+    except APIResponseValidationError as exc:
+        return "error", str(exc)
+
+
+def _reference_outcome(text: str) -> tuple[str, Any]:
+    """decode_packet for JSON as it was: ``json.loads`` with the constants rejected."""
+    if not text:
+        return "ok", None
+    try:
+        return "ok", json.loads(text, parse_constant=_reject)
+    except (ValueError, RecursionError) as exc:
+        return "error", f"the application/json packet is not valid JSON: {exc}"
+
+
+json_like = st.one_of(
+    json_values.map(lambda v: json.dumps(v, allow_nan=True)),
+    st.builds(
+        lambda ws1, doc, ws2, tail: ws1 + doc + ws2 + tail,
+        st.sampled_from(["", " ", "\n\t", "\ufeff"]),
+        st.sampled_from(['{"a":1}', "[1,2]", '"s"', "3", "NaN", "-Infinity", "[", "{}", "nul"]),
+        st.sampled_from(["", " ", "\r\n"]),
+        st.sampled_from(["", "x", ",", "1"]),
+    ),
+    st.text(max_size=12),
+)
+
+
+@given(json_like, st.sampled_from(["application/json", "application/JSON"]))
+def test_json_packets_decode_as_json_loads_does(text: str, data_type: str) -> None:
+    # The decoder skips json.loads' per-call setup; values and error messages are unchanged.
+    assert _json_outcome(text, data_type) == _reference_outcome(text)
+
+
+def test_deeply_nested_json_is_a_validation_error() -> None:
+    text = "[" * 100_000 + "]" * 100_000
+    assert _json_outcome(text, "application/json") == _reference_outcome(text)
+    assert _json_outcome(text, "application/json")[0] == "error"

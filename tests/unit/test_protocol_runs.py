@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -26,28 +28,8 @@ from trigger_client._protocol.runs import (
     serialized_error,
     shape_row,
 )
-
-# The preface table of protocol-trigger.md (3.3.17's apiStatusFromRunStatus, plus PENDING_VERSION
-# and DEQUEUED).
-EXPECTED_STATUS_MAP = {
-    "DELAYED": "DELAYED",
-    "WAITING_FOR_DEPLOY": "WAITING_FOR_DEPLOY",
-    "PENDING_VERSION": "WAITING_FOR_DEPLOY",
-    "PENDING": "QUEUED",
-    "DEQUEUED": "EXECUTING",
-    "EXECUTING": "EXECUTING",
-    "RETRYING_AFTER_FAILURE": "REATTEMPTING",
-    "PAUSED": "FROZEN",
-    "WAITING_TO_RESUME": "FROZEN",
-    "CANCELED": "CANCELED",
-    "COMPLETED_SUCCESSFULLY": "COMPLETED",
-    "COMPLETED_WITH_ERRORS": "FAILED",
-    "INTERRUPTED": "INTERRUPTED",
-    "CRASHED": "CRASHED",
-    "SYSTEM_FAILURE": "SYSTEM_FAILURE",
-    "EXPIRED": "EXPIRED",
-    "TIMED_OUT": "TIMED_OUT",
-}
+from trigger_client._run_helpers import FINISHED_STATUSES
+from trigger_client.testing._statuses import FINAL_STATUSES, INTERNAL_STATUSES, api_status
 
 # The realtime electric-schema of the TaskRun projection (Electric backend).
 SCHEMA: dict[str, dict[str, Any]] = {
@@ -117,25 +99,68 @@ def parsed_row(**overrides: str | None) -> dict[str, Any]:
     return parse_row(wire_row(**overrides), SCHEMA)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
 # -- statuses ------------------------------------------------------------------------------------
 
 
-def test_status_map_is_the_preface_table() -> None:
-    assert dict(STATUS_MAP) == EXPECTED_STATUS_MAP
+# The status table is checked against sources other than itself: the official SDK's own function,
+# the emulator's server-side tables, and properties any correct table has.
+
+_OFFICIAL_RUN_STREAM = (
+    Path(__file__).resolve().parents[1]
+    / "interop/node_modules/@trigger.dev/core/dist/commonjs/v3/apiClient/runStream.js"
+)
 
 
-def test_status_map_covers_every_internal_status() -> None:
-    assert {member.value for member in TaskRunStatus} == set(STATUS_MAP)
-    assert len(STATUS_MAP) == 17
-    for public in STATUS_MAP.values():
+def _official_status_table() -> dict[str, str]:
+    """3.3.17's ``apiStatusFromRunStatus``, read from its source: ``case`` labels -> ``return``."""
+    source = _OFFICIAL_RUN_STREAM.read_text(encoding="utf-8")
+    body = source.split("function apiStatusFromRunStatus(status) {", 1)[1].split("default:", 1)[0]
+    table: dict[str, str] = {}
+    labels: list[str] = []
+    for kind, value in re.findall(r'(case|return) "([A-Z_]+)"', body):
+        if kind == "case":
+            labels.append(value)
+        else:
+            table.update(dict.fromkeys(labels, value))
+            labels = []
+    return table
+
+
+def test_status_map_is_the_official_sdk_table_plus_the_newer_statuses() -> None:
+    if not _OFFICIAL_RUN_STREAM.is_file():
+        pytest.skip("the official SDK is not installed (make setup)")
+    official = _official_status_table()
+    assert len(official) == 15
+    newer = set(STATUS_MAP) - set(official)
+    assert newer == {"PENDING_VERSION", "DEQUEUED"}
+    assert {raw: STATUS_MAP[raw] for raw in official} == official
+
+
+@pytest.mark.parametrize("raw", INTERNAL_STATUSES)
+def test_realtime_status_is_what_retrieve_shows_to_the_seed_sdk(raw: str) -> None:
+    # The emulator's legacy REST table (the server's apiStatusFromRunStatus for clients without the
+    # current API version), read through run_from_retrieve, covers the newer statuses too.
+    body = {**RETRIEVE_BODY, "status": api_status(raw, current=False)}
+    assert public_status(raw) is run_from_retrieve(body, payload=None, output=None).status
+
+
+def test_status_map_properties() -> None:
+    assert {member.value for member in TaskRunStatus} == set(STATUS_MAP) == set(INTERNAL_STATUSES)
+    assert {RunStatus(public) for public in STATUS_MAP.values()} == set(RunStatus)
+    for raw, public in STATUS_MAP.items():
         assert RunStatus(public).is_known
+        if raw in RunStatus.__members__:  # a name both enums have means the same thing
+            assert public == raw
+        assert (raw in FINAL_STATUSES) == (public in FINISHED_STATUSES), raw
 
 
-@pytest.mark.parametrize(("raw", "public"), sorted(EXPECTED_STATUS_MAP.items()))
+@pytest.mark.parametrize(("raw", "public"), sorted(STATUS_MAP.items()))
 def test_public_status(raw: str, public: str) -> None:
     status = public_status(raw)
     assert status is RunStatus(public)

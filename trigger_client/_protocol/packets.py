@@ -58,9 +58,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every packet (``json.loads`` with options builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_JSON_WHITESPACE = frozenset(" \t\n\r")
+
+
+def _decode_json(data: str) -> Any:
+    """``json.loads(data, parse_constant=_reject_constant)``, with the same errors."""
+    if data.startswith("\ufeff"):  # what json.loads checks before decoding
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+    if data[:1] not in _JSON_WHITESPACE:
+        # What JSONDecoder.decode does between its two whitespace skips, without the skips; a
+        # document followed by anything goes through decode (trailing whitespace, "Extra data").
+        value, end = _DECODER.raw_decode(data)
+        if end == len(data):
+            return value
+    return _DECODER.decode(data)
+
+
 def _loads(data: str, data_type: str) -> Any:
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return _decode_json(data)
     except (ValueError, RecursionError) as exc:
         raise APIResponseValidationError(
             f"the {data_type} packet is not valid JSON: {exc}", body=data[:1000]
@@ -71,6 +89,8 @@ def decode_packet(data: str | None, data_type: str | None) -> Any | StoreReferen
     """The value of a packet, or a ``StoreReference`` for an offloaded one."""
     if not data:
         return None
+    if data_type == JSON:  # the usual type, already in its normal form
+        return _loads(data, JSON)
     kind = media_type(data_type)
     if kind == JSON:
         return _loads(data, JSON)

@@ -11,12 +11,14 @@ from urllib.parse import quote
 from .._exceptions import APIResponseValidationError
 from .._generated.models import Run
 from .._protocol.packets import StoreReference, decode_downloaded_packet, decode_packet
-from .._protocol.runs import run_from_row, shape_row
+from .._protocol.runs import checked_row, run_from_row, shape_row
 from ._transport import Transport
 
 __all__ = ["PacketResolver"]
 
 logger = logging.getLogger("trigger_client")
+
+_FIELDS = ("payload", "output", "metadata")
 
 
 class PacketResolver:
@@ -28,11 +30,45 @@ class PacketResolver:
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
-        self._cache: dict[tuple[str, str], tuple[str | None, str | None, Any]] = {}
+        # field -> run id -> (data type, data, value); one dict per field, so no key tuples
+        self._cache: dict[str, dict[str, tuple[str | None, str | None, Any]]] = {
+            field: {} for field in _FIELDS
+        }
 
     def runs_from_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[Run]:
-        """Parsed shape rows as ``Run``s, their packets decoded (offloaded ones downloaded)."""
-        return [self.run_from_row(row) for row in rows]
+        """Parsed shape rows as ``Run``s, their packets decoded (offloaded ones downloaded).
+
+        Rows whose packets are all inline (or cached) take the direct path, without I/O; the
+        others are resolved one by one.
+        """
+        runs: list[Run] = []
+        for row in rows:
+            run = self.run_from_row_now(row)
+            if run is None:
+                run = self.run_from_row(row)
+            runs.append(run)
+        return runs
+
+    def run_from_row_now(self, row: Mapping[str, Any]) -> Run | None:
+        """``run_from_row`` without I/O: ``None`` when a packet must be downloaded first, or the
+        row needs the full path (``checked_row``). Raises what ``run_from_row`` raises when it
+        fails before its first download."""
+        checked = checked_row(row)
+        if checked is None:
+            return None
+        run_id = checked.run_id
+        payload = self._decoded(run_id, "payload", checked.payload, checked.payload_type)
+        if isinstance(payload, StoreReference):
+            return None
+        output = self._decoded(run_id, "output", checked.output, checked.output_type)
+        if isinstance(output, StoreReference):
+            return None
+        metadata = None
+        if checked.metadata and checked.metadata_type:
+            metadata = self._decoded(run_id, "metadata", checked.metadata, checked.metadata_type)
+            if isinstance(metadata, StoreReference):
+                return None
+        return checked.run(payload=payload, output=output, metadata=metadata)
 
     def run_from_row(self, row: Mapping[str, Any]) -> Run:
         raw = shape_row(row)
@@ -47,16 +83,24 @@ class PacketResolver:
         return run_from_row(raw, payload=payload, output=output, metadata=metadata)
 
     def resolve(self, run_id: str, field: str, data: str | None, data_type: str | None) -> Any:
-        if not data_type:  # no packet type: the column was skipped or never written
+        value = self._decoded(run_id, field, data, data_type)
+        if isinstance(value, StoreReference):
+            value = self.download(value)
+            self._cache[field][run_id] = (data_type, data, value)
+        return value
+
+    def _decoded(self, run_id: str, field: str, data: str | None, data_type: str | None) -> Any:
+        """The cached or decoded value; a ``StoreReference`` (not cached) when it must be
+        downloaded."""
+        if not data_type or not data:  # no packet type (the column was skipped), or no data
             return None
-        key = (run_id, field)
-        cached = self._cache.get(key)
+        cache = self._cache[field]
+        cached = cache.get(run_id)
         if cached is not None and cached[0] == data_type and cached[1] == data:
             return cached[2]
         value = decode_packet(data, data_type)
-        if isinstance(value, StoreReference):
-            value = self.download(value)
-        self._cache[key] = (data_type, data, value)
+        if not isinstance(value, StoreReference):
+            cache[run_id] = (data_type, data, value)
         return value
 
     def download(self, reference: StoreReference) -> Any:
@@ -72,5 +116,5 @@ class PacketResolver:
         return decode_downloaded_packet(response.content, response.headers.get("content-type"))
 
     def forget(self, run_id: str) -> None:
-        for field in ("payload", "output", "metadata"):
-            self._cache.pop((run_id, field), None)
+        for cache in self._cache.values():
+            cache.pop(run_id, None)

@@ -1,0 +1,76 @@
+"""``import trigger_client`` is cheap; every public name still imports, from where it is defined."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import trigger_client
+
+INIT = Path(trigger_client.__file__)
+
+
+def _type_checking_imports() -> dict[str, tuple[str, ...]]:
+    """Module -> names, from the ``if TYPE_CHECKING:`` block of ``trigger_client/__init__.py``."""
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            return {
+                "." * statement.level + (statement.module or ""): tuple(
+                    alias.name for alias in statement.names
+                )
+                for statement in node.body
+                if isinstance(statement, ast.ImportFrom)
+            }
+    raise AssertionError("no TYPE_CHECKING block in trigger_client/__init__.py")
+
+
+def test_the_lazy_table_is_what_the_type_checker_reads() -> None:
+    lazy = trigger_client._LAZY
+    assert _type_checking_imports() == lazy
+    eager = {"auth", "configure", "runs", "tasks", "__version__"}
+    assert set(trigger_client._LAZY_MODULE) | eager == set(trigger_client.__all__)
+    assert not set(trigger_client._LAZY_MODULE) & eager
+
+
+@pytest.mark.parametrize("name", trigger_client.__all__)
+def test_every_public_name_is_the_defining_modules_object(name: str) -> None:
+    value = getattr(trigger_client, name)
+    module = trigger_client._LAZY_MODULE.get(name)
+    if module is not None:
+        assert value is getattr(importlib.import_module(module, "trigger_client"), name)
+    assert name in dir(trigger_client)
+
+
+def test_unknown_names_are_attribute_errors() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        trigger_client.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError):
+        exec("from trigger_client import NoSuchThing", {})
+
+
+def _modules_after(code: str) -> set[str]:
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_import_loads_no_client_and_no_dependency() -> None:
+    loaded = _modules_after("import trigger_client")
+    for heavy in ("httpx", "attrs", "cattrs", "jwt", "anyio", "trigger_client._async"):
+        assert heavy not in loaded
+
+
+def test_the_sync_client_does_not_load_the_async_one() -> None:
+    loaded = _modules_after("from trigger_client import TriggerClient, Run, RunStatus")
+    assert "trigger_client._sync._client" in loaded
+    assert not {m for m in loaded if m.startswith("trigger_client._async")}
+    assert "trigger_client._cli" not in loaded
