@@ -49,8 +49,12 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncRunList": "RunList",
     "AsyncRunPages": "RunPages",
     "AsyncRunIterator": "RunIterator",
+    "AsyncRealtimeConnection": "RealtimeConnection",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
+    # httpcore names
+    "AsyncHTTPConnection": "HTTPConnection",
+    "handle_async_request": "handle_request",
     "aclose": "close",
     # module paths in absolute imports (tests import trigger_client._async....)
     "_async": "_sync",

@@ -62,6 +62,20 @@ class AsyncBackend:
             limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False, verify=_tls_context()
         )
 
+    @staticmethod
+    def realtime_network_backend() -> httpcore.AsyncNetworkBackend | None:
+        """The network backend of realtime connections (None: httpcore picks asyncio or trio)."""
+        return None
+
+    @staticmethod
+    async def close_quietly(resource: Any) -> None:
+        """Close ``resource`` even while being cancelled, ignoring errors from a broken one."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await resource.aclose()
+            except Exception:
+                pass
+
 
 class SyncBackend:
     """Time for blocking code."""
@@ -96,6 +110,19 @@ class SyncBackend:
             if isinstance(backend, httpcore.NetworkBackend):
                 pool._network_backend = _AbortableBackend(backend)  # type: ignore[union-attr]
         return client
+
+    @staticmethod
+    def realtime_network_backend() -> httpcore.NetworkBackend | None:
+        """Sockets that ``close()`` from another thread can interrupt mid-read."""
+        return _AbortableBackend(httpcore.SyncBackend())
+
+    @staticmethod
+    def close_quietly(resource: Any) -> None:
+        """Close ``resource``, ignoring errors from a broken one."""
+        try:
+            resource.close()
+        except Exception:
+            pass
 
 
 @functools.cache

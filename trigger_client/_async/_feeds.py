@@ -17,12 +17,18 @@ import attrs
 import httpx
 
 from .._backends import AsyncAbortScope, AsyncBackend
-from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
+from .._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    RealtimeProtocolError,
+    SubscriptionTimeout,
+)
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
+from ._connection import AsyncRealtimeConnection
 from ._packets import AsyncPacketResolver
 from ._transport import AsyncTransport, decode_json, retry_after_seconds
 
@@ -84,6 +90,7 @@ class AsyncRealtimeFeed:
         self._packets = packets or AsyncPacketResolver(transport)
         self._abort = AsyncAbortScope()
         self._http: httpx.AsyncClient | None = None
+        self._connection: AsyncRealtimeConnection | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -94,6 +101,10 @@ class AsyncRealtimeFeed:
 
     async def aclose(self) -> None:
         self._abort.abort()
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            self._transport.release_connection(connection)
+            await connection.aclose()
         if self._http is not None:
             self._transport.pools.release(self._http)
             self._http = None
@@ -117,8 +128,10 @@ class AsyncRealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._http is None:
-                self._http = self._transport.pools.acquire()
+            if self._connection is None and self._http is None:
+                self._connection = self._transport.realtime_connection()
+                if self._connection is None:
+                    self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = await self._transport.token.get()
             read_timeout = (
@@ -135,6 +148,7 @@ class AsyncRealtimeFeed:
                         token=token,
                         read_timeout=read_timeout,
                         client=self._http,
+                        connection=self._connection,
                     )
                 )
             except APIConnectionError as exc:
@@ -156,6 +170,7 @@ class AsyncRealtimeFeed:
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
+                del response  # not kept alive during the next long-poll
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "realtime %s offset=%s live=%s -> %s (%d runs)",
@@ -181,6 +196,8 @@ class AsyncRealtimeFeed:
                 if batch.rows:
                     return await self._packets.runs_from_rows(batch.rows)
                 continue
+            if not isinstance(response, httpx.Response):  # only a 2xx or 409 comes back light
+                raise RealtimeProtocolError(f"unexpected light response with status {status}")
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
                 if status == 429 and not self._warned_limit:

@@ -11,9 +11,14 @@ shards are created on demand and share one TLS context. REST calls use the first
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from .._backends import AsyncBackend
+
+if TYPE_CHECKING:
+    from ._connection import AsyncRealtimeConnection
 
 __all__ = ["AsyncConnectionPools"]
 
@@ -37,7 +42,21 @@ class AsyncConnectionPools:
         self._shards: list[httpx.AsyncClient] = []
         self._load: dict[int, int] = {}
         self._closed = False
+        #: The realtime connections handed out (closed with the pools if their subscription was
+        #: dropped without being closed).
+        self._connections: set[AsyncRealtimeConnection] = set()
         self.main = http_client or self._new_shard()
+
+    @property
+    def owns_http(self) -> bool:
+        """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
+        return self._user_client is None
+
+    def track(self, connection: AsyncRealtimeConnection) -> None:
+        self._connections.add(connection)
+
+    def untrack(self, connection: AsyncRealtimeConnection) -> None:
+        self._connections.discard(connection)
 
     def _new_shard(self) -> httpx.AsyncClient:
         client = AsyncBackend.default_http_client(self._timeout)
@@ -70,5 +89,8 @@ class AsyncConnectionPools:
         if self._closed:
             return
         self._closed = True
+        for connection in list(self._connections):
+            await connection.aclose()
+        self._connections.clear()
         for client in self._shards:
             await client.aclose()

@@ -12,10 +12,12 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
+import httpcore
 import httpx
 
-from .._backends import AsyncBackend
+from .._backends import AsyncBackend, _tls_context
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
@@ -29,6 +31,7 @@ from .._exceptions import (
 )
 from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
 from ._auth_token import AsyncTokenSource
+from ._connection import AsyncRealtimeConnection, ShapeResponse, direct_origin
 from ._pools import AsyncConnectionPools
 
 __all__ = ["AsyncTransport"]
@@ -60,6 +63,8 @@ class AsyncTransport:
         self.pools = pools or AsyncConnectionPools(timeout, http_client)
         self._client = self.pools.main
         self._headers = base_headers(branch)
+        self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
+        self._origin: httpcore.Origin | None | bool = False  # False: not looked up yet
 
     @property
     def http_client(self) -> httpx.AsyncClient:
@@ -216,6 +221,22 @@ class AsyncTransport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
+    def realtime_connection(self) -> AsyncRealtimeConnection | None:
+        """A dedicated connection for one subscription's long-polls, when the SDK owns the HTTP
+        stack (no ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
+        if not self.pools.owns_http:
+            return None
+        if self._origin is False:
+            self._origin = direct_origin(self.base_url)
+        if not isinstance(self._origin, httpcore.Origin):
+            return None
+        connection = AsyncRealtimeConnection(self._origin, _tls_context())
+        self.pools.track(connection)
+        return connection
+
+    def release_connection(self, connection: AsyncRealtimeConnection) -> None:
+        self.pools.untrack(connection)
+
     async def shape_request(
         self,
         path: str,
@@ -224,16 +245,36 @@ class AsyncTransport:
         token: str,
         read_timeout: float,
         client: httpx.AsyncClient | None = None,
-    ) -> httpx.Response:
+        connection: AsyncRealtimeConnection | None = None,
+    ) -> httpx.Response | ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
-        ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
+        ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries.
+
+        Over ``connection`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
+        else through ``client`` (or the main httpx client)."""
+        connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
+        if connection is not None:
+            target = (
+                quote(urlsplit(self.base_url).path + path, safe="/")
+                + "?"
+                + urlencode(params, quote_via=quote, safe="")
+            )
+            timeouts = {
+                "connect": connect_timeout,
+                "read": read_timeout,
+                "write": self.timeout.write,
+                "pool": self.timeout.pool,
+            }
+            return await connection.get(
+                target, self._realtime_header_list(token), timeouts=timeouts
+            )
         headers = {
             **self._headers,
             "authorization": f"Bearer {token}",
             "x-trigger-electric-version": ELECTRIC_VERSION,
         }
         timeout = httpx.Timeout(
-            connect=min(self.timeout.connect or 10.0, read_timeout),
+            connect=connect_timeout,
             read=read_timeout,
             write=self.timeout.write,
             pool=self.timeout.pool,
@@ -252,6 +293,20 @@ class AsyncTransport:
                 f"Connection error: {type(exc).__name__}", request=request
             ) from exc
         return response
+
+    def _realtime_header_list(self, token: str) -> list[tuple[bytes, bytes]]:
+        """The realtime request headers as bytes, built once per token."""
+        cached = self._realtime_headers
+        if cached is not None and cached[0] == token:
+            return cached[1]
+        headers = {
+            **self._headers,
+            "authorization": f"Bearer {token}",
+            "x-trigger-electric-version": ELECTRIC_VERSION,
+        }
+        encoded = [(k.lower().encode("ascii"), v.encode("ascii")) for k, v in headers.items()]
+        self._realtime_headers = (token, encoded)
+        return encoded
 
     def status_error(self, response: httpx.Response, *, realtime: bool = False) -> APIStatusError:
         """The typed error for a failed response."""

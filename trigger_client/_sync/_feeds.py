@@ -18,12 +18,18 @@ import attrs
 import httpx
 
 from .._backends import SyncAbortScope, SyncBackend
-from .._exceptions import APIConnectionError, APIStatusError, SubscriptionTimeout
+from .._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    RealtimeProtocolError,
+    SubscriptionTimeout,
+)
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
+from ._connection import RealtimeConnection
 from ._packets import PacketResolver
 from ._transport import Transport, decode_json, retry_after_seconds
 
@@ -85,6 +91,7 @@ class RealtimeFeed:
         self._packets = packets or PacketResolver(transport)
         self._abort = SyncAbortScope()
         self._http: httpx.Client | None = None
+        self._connection: RealtimeConnection | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -95,6 +102,10 @@ class RealtimeFeed:
 
     def close(self) -> None:
         self._abort.abort()
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            self._transport.release_connection(connection)
+            connection.close()
         if self._http is not None:
             self._transport.pools.release(self._http)
             self._http = None
@@ -118,8 +129,10 @@ class RealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._http is None:
-                self._http = self._transport.pools.acquire()
+            if self._connection is None and self._http is None:
+                self._connection = self._transport.realtime_connection()
+                if self._connection is None:
+                    self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = self._transport.token.get()
             read_timeout = (
@@ -136,6 +149,7 @@ class RealtimeFeed:
                         token=token,
                         read_timeout=read_timeout,
                         client=self._http,
+                        connection=self._connection,
                     )
                 )
             except APIConnectionError as exc:
@@ -157,6 +171,7 @@ class RealtimeFeed:
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
+                del response  # not kept alive during the next long-poll
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "realtime %s offset=%s live=%s -> %s (%d runs)",
@@ -182,6 +197,8 @@ class RealtimeFeed:
                 if batch.rows:
                     return self._packets.runs_from_rows(batch.rows)
                 continue
+            if not isinstance(response, httpx.Response):  # only a 2xx or 409 comes back light
+                raise RealtimeProtocolError(f"unexpected light response with status {status}")
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
                 if status == 429 and not self._warned_limit:

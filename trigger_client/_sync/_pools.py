@@ -12,9 +12,14 @@ shards are created on demand and share one TLS context. REST calls use the first
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from .._backends import SyncBackend
+
+if TYPE_CHECKING:
+    from ._connection import RealtimeConnection
 
 __all__ = ["ConnectionPools"]
 
@@ -38,7 +43,21 @@ class ConnectionPools:
         self._shards: list[httpx.Client] = []
         self._load: dict[int, int] = {}
         self._closed = False
+        #: The realtime connections handed out (closed with the pools if their subscription was
+        #: dropped without being closed).
+        self._connections: set[RealtimeConnection] = set()
         self.main = http_client or self._new_shard()
+
+    @property
+    def owns_http(self) -> bool:
+        """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
+        return self._user_client is None
+
+    def track(self, connection: RealtimeConnection) -> None:
+        self._connections.add(connection)
+
+    def untrack(self, connection: RealtimeConnection) -> None:
+        self._connections.discard(connection)
 
     def _new_shard(self) -> httpx.Client:
         client = SyncBackend.default_http_client(self._timeout)
@@ -71,5 +90,8 @@ class ConnectionPools:
         if self._closed:
             return
         self._closed = True
+        for connection in list(self._connections):
+            connection.close()
+        self._connections.clear()
         for client in self._shards:
             client.close()
