@@ -323,7 +323,7 @@ def _startup(data: dict[str, Any]) -> list[str]:
                 "",
             ],
             [
-                "`import trigger_client` / `import '@trigger.dev/sdk/v3'`, minus the above",
+                "`from trigger_client import TriggerClient` / `import '@trigger.dev/sdk/v3'`, minus the above",
                 _f((imp.get("ours_s") or 0) * 1000, ".1f") + " ms",
                 _f((imp.get("official_s") or 0) * 1000, ".1f") + " ms",
                 _f(imp.get("ratio"), ".2f"),
@@ -355,7 +355,7 @@ def _startup(data: dict[str, Any]) -> list[str]:
     breakdown = data.get("import_breakdown") or []
     if breakdown:
         lines += [
-            "`python -X importtime -c 'import trigger_client'` in this venv: self time of the",
+            "`python -X importtime -c 'from trigger_client import TriggerClient'` in this venv: self time of the",
             "modules it imports, summed by top-level package (one run, with importtime's own",
             "overhead):",
             "",

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-from jwt.algorithms import HMACAlgorithm
-from jwt.api_jws import PyJWS
+
+if TYPE_CHECKING:
+    from jwt.api_jws import PyJWS
 
 __all__ = [
     "DEFAULT_EXPIRATION",
@@ -173,20 +175,26 @@ def build_public_token_claims(
     return claims
 
 
-class _HS256(HMACAlgorithm):
-    """HS256 without PyJWT's short-key warning.
+@functools.cache
+def _jws() -> PyJWS:
+    """PyJWT's JWS signer with HS256 only, built on first use (PyJWT is not imported before)."""
+    from jwt.algorithms import HMACAlgorithm
+    from jwt.api_jws import PyJWS
 
-    Trigger.dev secret keys (``tr_dev_`` and 20 characters) are shorter than the 32 bytes PyJWT
-    recommends, and the key is the one the server issued and verifies with: the warning would fire
-    on every token and the user could do nothing about it.
-    """
+    class HS256(HMACAlgorithm):
+        """HS256 without PyJWT's short-key warning.
 
-    def check_key_length(self, key: bytes) -> str | None:
-        return None
+        Trigger.dev secret keys (``tr_dev_`` and 20 characters) are shorter than the 32 bytes
+        PyJWT recommends, and the key is the one the server issued and verifies with: the warning
+        would fire on every token and the user could do nothing about it.
+        """
 
+        def check_key_length(self, key: bytes) -> str | None:
+            return None
 
-_JWS: Final = PyJWS(algorithms=[])
-_JWS.register_algorithm("HS256", _HS256(HMACAlgorithm.SHA256))
+    jws = PyJWS(algorithms=[])
+    jws.register_algorithm("HS256", HS256(HMACAlgorithm.SHA256))
+    return jws
 
 
 def sign_public_token(claims: Mapping[str, Any], secret_key: str) -> str:
@@ -199,7 +207,7 @@ def sign_public_token(claims: Mapping[str, Any], secret_key: str) -> str:
     if not isinstance(secret_key, str) or not secret_key:
         raise TypeError("secret_key must be a non-empty string")
     payload = json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return _JWS.encode(
+    return _jws().encode(
         payload.encode("utf-8"),
         secret_key.encode("utf-8"),
         algorithm="HS256",
