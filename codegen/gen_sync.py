@@ -49,7 +49,7 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncRunList": "RunList",
     "AsyncRunPages": "RunPages",
     "AsyncRunIterator": "RunIterator",
-    "AsyncRealtimeConnection": "RealtimeConnection",
+    "AsyncRealtimeConnections": "RealtimeConnections",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     # httpcore names

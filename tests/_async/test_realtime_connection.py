@@ -98,28 +98,30 @@ async def test_a_proxy_from_the_environment_is_used(
         assert all(path.startswith(emulator.base_url + "/realtime/") for path, _ in requests)
 
 
-async def test_closing_the_client_closes_the_connections_of_dropped_subscriptions(
-    emulator: TriggerEmulator,
-) -> None:
-    run_id = emulator.create_run("report", {"n": 1})
-    client = AsyncTriggerClient(base_url=emulator.base_url, access_token=emulator.secret_key)
-    subscription = client.runs.subscribe_to_run(run_id, timeout=30)
-    async for run in subscription:
-        assert run.status == RunStatus.QUEUED
-        break  # dropped: never closed, never finished
-    pools = client._transport.pools
-    (connection,) = pools._connections
-    await client.aclose()
-    assert not pools._connections
-    assert connection._closed and connection._connection is None
-
-
-async def test_a_closed_subscription_releases_its_connection(emulator: TriggerEmulator) -> None:
+async def test_a_dropped_subscription_holds_no_connection(emulator: TriggerEmulator) -> None:
     run_id = emulator.create_run("report", {"n": 1})
     async with AsyncTriggerClient(
         base_url=emulator.base_url, access_token=emulator.secret_key
     ) as client:
-        async with client.runs.subscribe_to_run(run_id, timeout=30) as subscription:
-            async for _ in subscription:
-                break
-        assert not client._transport.pools._connections
+        for _ in range(3):
+            async for run in client.runs.subscribe_to_run(run_id, timeout=30):
+                assert run.status == RunStatus.QUEUED
+                break  # dropped: never closed, never finished
+        connections = client._transport.realtime_connections()
+        assert connections is not None
+        # each dropped subscription gave its connection back; the next one reused it
+        assert (connections.busy_count, connections.idle_count) == (0, 1)
+    assert (connections.busy_count, connections.idle_count) == (0, 0)
+
+
+async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    client = AsyncTriggerClient(base_url=emulator.base_url, access_token=emulator.secret_key)
+    subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+    await subscription.__anext__()
+    connections = client._transport.realtime_connections()
+    assert connections is not None
+    await client.aclose()
+    assert (connections.busy_count, connections.idle_count) == (0, 0)
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        await subscription.__anext__()

@@ -4,14 +4,15 @@ A long-poll sent through an httpx client pays for URL parsing, the auth, redirec
 machinery and the pool's search of every waiting request (which grows with the square of the
 number waiting: ``bench/FINDINGS.md``), none of which a GET that is re-sent as soon as it returns
 needs. So, when the SDK owns the HTTP stack (no ``http_client`` of yours and no proxy for the API's
-URL), each realtime subscription keeps one ``httpcore`` connection for its long-polls, with the
-client's TLS context and timeouts. REST calls stay on httpx.
+URL), realtime long-polls go over ``httpcore`` connections of their own, one per request in
+flight, with the client's TLS context and timeouts. REST calls stay on httpx.
 """
 
 from __future__ import annotations
 
 import ssl
 import zlib
+from collections import deque
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
@@ -19,10 +20,10 @@ from urllib.request import getproxies, proxy_bypass
 import httpcore
 import httpx
 
-from .._backends import AsyncBackend
+from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
 
-__all__ = ["AsyncRealtimeConnection", "ShapeResponse", "direct_origin"]
+__all__ = ["AsyncRealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
 
 #: What we accept and can decode (``zlib`` handles both).
 ACCEPT_ENCODING = b"gzip, deflate"
@@ -73,28 +74,53 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
     raise httpcore.RemoteProtocolError(f"unexpected content-encoding {encoding!r}")
 
 
-class AsyncRealtimeConnection:
-    """A kept-alive HTTP/1.1 connection for one subscription's sequential GETs.
+#: Seconds an idle realtime connection is kept for the next long-poll.
+KEEPALIVE_EXPIRY = 30.0
 
-    A connection the server closed while it was idle is replaced before the next request; a
-    request that fails on a kept-alive connection before any response arrives is sent once more
-    on a new one (the GET is idempotent). Other failures raise ``APIConnectionError`` or
-    ``APITimeoutError``: the feed owns retries and backoff.
+
+class AsyncRealtimeConnections:
+    """Kept-alive HTTP/1.1 connections for realtime long-polls, one per request in flight.
+
+    Not a pool to search: a request takes the most recently used idle connection (or opens one)
+    and gives it back when its answer is read, so one subscription's long-polls reuse one
+    connection, K concurrent subscriptions hold K, and a subscription that is dropped between two
+    requests holds none. Idle connections expire after ``KEEPALIVE_EXPIRY`` seconds or when the
+    server closes them; a request that fails on a kept-alive connection before any answer is sent
+    once more on a new one (the GET is idempotent). Other failures raise ``APIConnectionError``
+    or ``APITimeoutError``: the feed owns retries and backoff.
     """
 
-    def __init__(self, origin: httpcore.Origin, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        origin: httpcore.Origin,
+        ssl_context: ssl.SSLContext | None,
+        *,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
+    ) -> None:
         self._origin = origin
         self._ssl_context = ssl_context if origin.scheme == b"https" else None
+        self._keepalive_expiry = keepalive_expiry
         default_port = 443 if origin.scheme == b"https" else 80
         self._host = (
             origin.host if origin.port == default_port else b"%s:%d" % (origin.host, origin.port)
         )
-        self._connection: httpcore.AsyncHTTPConnection | None = None
+        # (connection, when it became idle), most recent last. deque and set operations are
+        # atomic, so the blocking client may share this between threads without a lock.
+        self._idle: deque[tuple[httpcore.AsyncHTTPConnection, float]] = deque()
+        self._busy: set[httpcore.AsyncHTTPConnection] = set()
         self._closed = False
 
     @property
     def origin(self) -> httpcore.Origin:
         return self._origin
+
+    @property
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    @property
+    def busy_count(self) -> int:
+        return len(self._busy)
 
     async def get(
         self,
@@ -102,9 +128,11 @@ class AsyncRealtimeConnection:
         headers: Sequence[tuple[bytes, bytes]],
         *,
         timeouts: Mapping[str, float | None],
+        abort: AsyncAbortScope | None = None,
     ) -> ShapeResponse | httpx.Response:
         """``GET target``: a 2xx or 409 as a ``ShapeResponse``, any other status as an
-        ``httpx.Response`` (for the typed errors)."""
+        ``httpx.Response`` (for the typed errors). ``abort``: the caller's scope, whose abort
+        (which shuts a blocking socket down) must not be mistaken for a closed idle connection."""
         request = httpcore.Request(
             b"GET",
             httpcore.URL(
@@ -122,27 +150,17 @@ class AsyncRealtimeConnection:
             extensions={"timeout": dict(timeouts)},
         )
         while True:
-            if self._closed:
-                raise APIConnectionError("Connection error: the subscription was closed")
-            connection = self._connection
-            if connection is not None and (
-                connection.has_expired() or not connection.is_available()
-            ):
-                await self._discard()
-                connection = None
-            reused = connection is not None
-            if connection is None:
-                connection = self._connection = httpcore.AsyncHTTPConnection(
-                    self._origin,
-                    ssl_context=self._ssl_context,
-                    network_backend=AsyncBackend.realtime_network_backend(),
-                )
+            connection, reused = await self._checkout()
             try:
                 try:
                     response = await connection.handle_async_request(request)
                 except (httpcore.RemoteProtocolError, httpcore.NetworkError) as exc:
-                    await self._discard()
-                    if reused and not isinstance(exc, httpcore.ConnectError):
+                    if (
+                        reused
+                        and not isinstance(exc, httpcore.ConnectError)
+                        and not (abort is not None and abort.aborted)
+                    ):
+                        await self._discard(connection)
                         continue  # the server closed the kept-alive connection: a new one
                     raise
                 try:
@@ -150,22 +168,63 @@ class AsyncRealtimeConnection:
                 finally:
                     await response.aclose()
             except httpcore.TimeoutException as exc:
-                await self._discard()
+                await self._discard(connection)
                 raise APITimeoutError(request=self._httpx_request(target)) from exc
-            except (httpcore.ConnectionNotAvailable, httpcore.UnsupportedProtocol) as exc:
-                await self._discard()
-                raise APIConnectionError(
-                    f"Connection error: {type(exc).__name__}", request=self._httpx_request(target)
-                ) from exc
-            except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
-                await self._discard()
+            except (
+                httpcore.NetworkError,
+                httpcore.ProtocolError,
+                httpcore.UnsupportedProtocol,
+            ) as exc:
+                await self._discard(connection)
                 raise APIConnectionError(
                     f"Connection error: {type(exc).__name__}", request=self._httpx_request(target)
                 ) from exc
             except BaseException:  # cancelled or aborted mid-request: the connection is unusable
-                await self._discard()
+                await self._discard(connection)
                 raise
+            await self._checkin(connection)
             return self._response(target, response.status, response.headers, body)
+
+    async def _checkout(self) -> tuple[httpcore.AsyncHTTPConnection, bool]:
+        if self._closed:  # what httpx raises for a closed client: a bug, not a network failure
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        while True:
+            try:
+                connection, _ = self._idle.pop()
+            except IndexError:
+                break
+            if connection.has_expired() or not connection.is_available():
+                await AsyncBackend.close_quietly(connection)
+                continue
+            self._busy.add(connection)
+            return connection, True
+        connection = httpcore.AsyncHTTPConnection(
+            self._origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            network_backend=AsyncBackend.realtime_network_backend(),
+        )
+        self._busy.add(connection)
+        return connection, False
+
+    async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        self._busy.discard(connection)
+        if self._closed or not connection.is_available():
+            await AsyncBackend.close_quietly(connection)
+            return
+        now = AsyncBackend.monotonic()
+        self._idle.append((connection, now))
+        # Close what has been idle too long (the oldest are first).
+        while self._idle and now - self._idle[0][1] > self._keepalive_expiry:
+            try:
+                expired, _ = self._idle.popleft()
+            except IndexError:
+                break
+            await AsyncBackend.close_quietly(expired)
+
+    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        self._busy.discard(connection)
+        await AsyncBackend.close_quietly(connection)
 
     def _response(
         self, target: str, status: int, raw: Sequence[tuple[bytes, bytes]], body: bytes
@@ -194,11 +253,14 @@ class AsyncRealtimeConnection:
             "GET", f"{origin.scheme.decode()}://{self._host.decode('idna')}{target}"
         )
 
-    async def _discard(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await AsyncBackend.close_quietly(connection)
-
     async def aclose(self) -> None:
+        """Close every connection, idle or in use (a request in flight then fails)."""
         self._closed = True
-        await self._discard()
+        while True:
+            try:
+                connection, _ = self._idle.pop()
+            except IndexError:
+                break
+            await AsyncBackend.close_quietly(connection)
+        for connection in list(self._busy):
+            await self._discard(connection)

@@ -28,7 +28,7 @@ from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
-from ._connection import AsyncRealtimeConnection
+from ._connection import AsyncRealtimeConnections
 from ._packets import AsyncPacketResolver
 from ._transport import AsyncTransport, decode_json, retry_after_seconds
 
@@ -90,7 +90,7 @@ class AsyncRealtimeFeed:
         self._packets = packets or AsyncPacketResolver(transport)
         self._abort = AsyncAbortScope()
         self._http: httpx.AsyncClient | None = None
-        self._connection: AsyncRealtimeConnection | None = None
+        self._connections: AsyncRealtimeConnections | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -101,10 +101,6 @@ class AsyncRealtimeFeed:
 
     async def aclose(self) -> None:
         self._abort.abort()
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            self._transport.release_connection(connection)
-            await connection.aclose()
         if self._http is not None:
             self._transport.pools.release(self._http)
             self._http = None
@@ -128,9 +124,9 @@ class AsyncRealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._connection is None and self._http is None:
-                self._connection = self._transport.realtime_connection()
-                if self._connection is None:
+            if self._connections is None and self._http is None:
+                self._connections = self._transport.realtime_connections()
+                if self._connections is None:
                     self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = await self._transport.token.get()
@@ -148,7 +144,8 @@ class AsyncRealtimeFeed:
                         token=token,
                         read_timeout=read_timeout,
                         client=self._http,
-                        connection=self._connection,
+                        connections=self._connections,
+                        abort=self._abort,
                     )
                 )
             except APIConnectionError as exc:

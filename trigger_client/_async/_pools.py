@@ -11,14 +11,11 @@ shards are created on demand and share one TLS context. REST calls use the first
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import httpcore
 import httpx
 
-from .._backends import AsyncBackend
-
-if TYPE_CHECKING:
-    from ._connection import AsyncRealtimeConnection
+from .._backends import AsyncBackend, _tls_context
+from ._connection import AsyncRealtimeConnections
 
 __all__ = ["AsyncConnectionPools"]
 
@@ -42,9 +39,7 @@ class AsyncConnectionPools:
         self._shards: list[httpx.AsyncClient] = []
         self._load: dict[int, int] = {}
         self._closed = False
-        #: The realtime connections handed out (closed with the pools if their subscription was
-        #: dropped without being closed).
-        self._connections: set[AsyncRealtimeConnection] = set()
+        self._realtime: dict[tuple[bytes, bytes, int], AsyncRealtimeConnections] = {}
         self.main = http_client or self._new_shard()
 
     @property
@@ -52,11 +47,13 @@ class AsyncConnectionPools:
         """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
         return self._user_client is None
 
-    def track(self, connection: AsyncRealtimeConnection) -> None:
-        self._connections.add(connection)
-
-    def untrack(self, connection: AsyncRealtimeConnection) -> None:
-        self._connections.discard(connection)
+    def realtime(self, origin: httpcore.Origin) -> AsyncRealtimeConnections:
+        """The realtime connections to ``origin`` (used when the SDK owns the HTTP stack)."""
+        key = (origin.scheme, origin.host, origin.port)
+        connections = self._realtime.get(key)
+        if connections is None:
+            connections = self._realtime[key] = AsyncRealtimeConnections(origin, _tls_context())
+        return connections
 
     def _new_shard(self) -> httpx.AsyncClient:
         client = AsyncBackend.default_http_client(self._timeout)
@@ -89,8 +86,7 @@ class AsyncConnectionPools:
         if self._closed:
             return
         self._closed = True
-        for connection in list(self._connections):
-            await connection.aclose()
-        self._connections.clear()
+        for connections in list(self._realtime.values()):
+            await connections.aclose()
         for client in self._shards:
             await client.aclose()

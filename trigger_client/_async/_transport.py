@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpcore
 import httpx
 
-from .._backends import AsyncBackend, _tls_context
+from .._backends import AsyncAbortScope, AsyncBackend
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
@@ -31,7 +31,7 @@ from .._exceptions import (
 )
 from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
 from ._auth_token import AsyncTokenSource
-from ._connection import AsyncRealtimeConnection, ShapeResponse, direct_origin
+from ._connection import AsyncRealtimeConnections, ShapeResponse, direct_origin
 from ._pools import AsyncConnectionPools
 
 __all__ = ["AsyncTransport"]
@@ -221,21 +221,16 @@ class AsyncTransport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_connection(self) -> AsyncRealtimeConnection | None:
-        """A dedicated connection for one subscription's long-polls, when the SDK owns the HTTP
-        stack (no ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
+    def realtime_connections(self) -> AsyncRealtimeConnections | None:
+        """The connections for realtime long-polls when the SDK owns the HTTP stack (no
+        ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
         if not self.pools.owns_http:
             return None
         if self._origin is False:
             self._origin = direct_origin(self.base_url)
         if not isinstance(self._origin, httpcore.Origin):
             return None
-        connection = AsyncRealtimeConnection(self._origin, _tls_context())
-        self.pools.track(connection)
-        return connection
-
-    def release_connection(self, connection: AsyncRealtimeConnection) -> None:
-        self.pools.untrack(connection)
+        return self.pools.realtime(self._origin)
 
     async def shape_request(
         self,
@@ -245,15 +240,16 @@ class AsyncTransport:
         token: str,
         read_timeout: float,
         client: httpx.AsyncClient | None = None,
-        connection: AsyncRealtimeConnection | None = None,
+        connections: AsyncRealtimeConnections | None = None,
+        abort: AsyncAbortScope | None = None,
     ) -> httpx.Response | ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries.
 
-        Over ``connection`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
+        Over ``connections`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
         else through ``client`` (or the main httpx client)."""
         connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
-        if connection is not None:
+        if connections is not None:
             target = (
                 quote(urlsplit(self.base_url).path + path, safe="/")
                 + "?"
@@ -265,8 +261,8 @@ class AsyncTransport:
                 "write": self.timeout.write,
                 "pool": self.timeout.pool,
             }
-            return await connection.get(
-                target, self._realtime_header_list(token), timeouts=timeouts
+            return await connections.get(
+                target, self._realtime_header_list(token), timeouts=timeouts, abort=abort
             )
         headers = {
             **self._headers,

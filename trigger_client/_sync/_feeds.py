@@ -29,7 +29,7 @@ from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
-from ._connection import RealtimeConnection
+from ._connection import RealtimeConnections
 from ._packets import PacketResolver
 from ._transport import Transport, decode_json, retry_after_seconds
 
@@ -91,7 +91,7 @@ class RealtimeFeed:
         self._packets = packets or PacketResolver(transport)
         self._abort = SyncAbortScope()
         self._http: httpx.Client | None = None
-        self._connection: RealtimeConnection | None = None
+        self._connections: RealtimeConnections | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -102,10 +102,6 @@ class RealtimeFeed:
 
     def close(self) -> None:
         self._abort.abort()
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            self._transport.release_connection(connection)
-            connection.close()
         if self._http is not None:
             self._transport.pools.release(self._http)
             self._http = None
@@ -129,9 +125,9 @@ class RealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._connection is None and self._http is None:
-                self._connection = self._transport.realtime_connection()
-                if self._connection is None:
+            if self._connections is None and self._http is None:
+                self._connections = self._transport.realtime_connections()
+                if self._connections is None:
                     self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = self._transport.token.get()
@@ -149,7 +145,8 @@ class RealtimeFeed:
                         token=token,
                         read_timeout=read_timeout,
                         client=self._http,
-                        connection=self._connection,
+                        connections=self._connections,
+                        abort=self._abort,
                     )
                 )
             except APIConnectionError as exc:

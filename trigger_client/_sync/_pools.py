@@ -12,14 +12,11 @@ shards are created on demand and share one TLS context. REST calls use the first
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import httpcore
 import httpx
 
-from .._backends import SyncBackend
-
-if TYPE_CHECKING:
-    from ._connection import RealtimeConnection
+from .._backends import SyncBackend, _tls_context
+from ._connection import RealtimeConnections
 
 __all__ = ["ConnectionPools"]
 
@@ -43,9 +40,7 @@ class ConnectionPools:
         self._shards: list[httpx.Client] = []
         self._load: dict[int, int] = {}
         self._closed = False
-        #: The realtime connections handed out (closed with the pools if their subscription was
-        #: dropped without being closed).
-        self._connections: set[RealtimeConnection] = set()
+        self._realtime: dict[tuple[bytes, bytes, int], RealtimeConnections] = {}
         self.main = http_client or self._new_shard()
 
     @property
@@ -53,11 +48,13 @@ class ConnectionPools:
         """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
         return self._user_client is None
 
-    def track(self, connection: RealtimeConnection) -> None:
-        self._connections.add(connection)
-
-    def untrack(self, connection: RealtimeConnection) -> None:
-        self._connections.discard(connection)
+    def realtime(self, origin: httpcore.Origin) -> RealtimeConnections:
+        """The realtime connections to ``origin`` (used when the SDK owns the HTTP stack)."""
+        key = (origin.scheme, origin.host, origin.port)
+        connections = self._realtime.get(key)
+        if connections is None:
+            connections = self._realtime[key] = RealtimeConnections(origin, _tls_context())
+        return connections
 
     def _new_shard(self) -> httpx.Client:
         client = SyncBackend.default_http_client(self._timeout)
@@ -90,8 +87,7 @@ class ConnectionPools:
         if self._closed:
             return
         self._closed = True
-        for connection in list(self._connections):
-            connection.close()
-        self._connections.clear()
+        for connections in list(self._realtime.values()):
+            connections.close()
         for client in self._shards:
             client.close()

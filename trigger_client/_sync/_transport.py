@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpcore
 import httpx
 
-from .._backends import SyncBackend, _tls_context
+from .._backends import SyncAbortScope, SyncBackend
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
@@ -32,7 +32,7 @@ from .._exceptions import (
 )
 from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
 from ._auth_token import TokenSource
-from ._connection import RealtimeConnection, ShapeResponse, direct_origin
+from ._connection import RealtimeConnections, ShapeResponse, direct_origin
 from ._pools import ConnectionPools
 
 __all__ = ["Transport"]
@@ -220,21 +220,16 @@ class Transport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_connection(self) -> RealtimeConnection | None:
-        """A dedicated connection for one subscription's long-polls, when the SDK owns the HTTP
-        stack (no ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
+    def realtime_connections(self) -> RealtimeConnections | None:
+        """The connections for realtime long-polls when the SDK owns the HTTP stack (no
+        ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
         if not self.pools.owns_http:
             return None
         if self._origin is False:
             self._origin = direct_origin(self.base_url)
         if not isinstance(self._origin, httpcore.Origin):
             return None
-        connection = RealtimeConnection(self._origin, _tls_context())
-        self.pools.track(connection)
-        return connection
-
-    def release_connection(self, connection: RealtimeConnection) -> None:
-        self.pools.untrack(connection)
+        return self.pools.realtime(self._origin)
 
     def shape_request(
         self,
@@ -244,15 +239,16 @@ class Transport:
         token: str,
         read_timeout: float,
         client: httpx.Client | None = None,
-        connection: RealtimeConnection | None = None,
+        connections: RealtimeConnections | None = None,
+        abort: SyncAbortScope | None = None,
     ) -> httpx.Response | ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries.
 
-        Over ``connection`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
+        Over ``connections`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
         else through ``client`` (or the main httpx client)."""
         connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
-        if connection is not None:
+        if connections is not None:
             target = (
                 quote(urlsplit(self.base_url).path + path, safe="/")
                 + "?"
@@ -264,7 +260,9 @@ class Transport:
                 "write": self.timeout.write,
                 "pool": self.timeout.pool,
             }
-            return connection.get(target, self._realtime_header_list(token), timeouts=timeouts)
+            return connections.get(
+                target, self._realtime_header_list(token), timeouts=timeouts, abort=abort
+            )
         headers = {
             **self._headers,
             "authorization": f"Bearer {token}",
