@@ -53,8 +53,7 @@ REPLACEMENTS: dict[str, str] = {
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     # httpcore names
-    "AsyncHTTPConnection": "HTTPConnection",
-    "handle_async_request": "handle_request",
+    "AsyncNetworkStream": "NetworkStream",
     "aclose": "close",
     # module paths in absolute imports (tests import trigger_client._async....)
     "_async": "_sync",

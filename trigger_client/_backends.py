@@ -8,6 +8,7 @@ generated sync code, so the sync twin really sleeps and can really be interrupte
 from __future__ import annotations
 
 import functools
+import os
 import random
 import socket
 import ssl
@@ -63,9 +64,9 @@ class AsyncBackend:
         )
 
     @staticmethod
-    def realtime_network_backend() -> httpcore.AsyncNetworkBackend | None:
-        """The network backend of realtime connections (None: httpcore picks asyncio or trio)."""
-        return None
+    def realtime_network_backend() -> httpcore.AsyncNetworkBackend:
+        """Sockets for realtime connections (anyio: asyncio or trio, whichever is running)."""
+        return httpcore.AnyIOBackend()
 
     @staticmethod
     async def close_quietly(resource: Any) -> None:
@@ -112,7 +113,7 @@ class SyncBackend:
         return client
 
     @staticmethod
-    def realtime_network_backend() -> httpcore.NetworkBackend | None:
+    def realtime_network_backend() -> httpcore.NetworkBackend:
         """Sockets that ``close()`` from another thread can interrupt mid-read."""
         return _AbortableBackend(httpcore.SyncBackend())
 
@@ -125,9 +126,22 @@ class SyncBackend:
             pass
 
 
-@functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every pool (building one loads the CA bundle: ~10 ms each)."""
+    """The TLS context of every pool and realtime connection, trusting what httpx would.
+
+    Like httpx with ``trust_env``: the CA bundle file ``SSL_CERT_FILE`` if set, else the CA
+    directory ``SSL_CERT_DIR`` if set, else certifi's bundle. Cached per value of those variables
+    (building a context loads the CA bundle: ~10 ms), so a changed environment is seen.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = None if cafile else os.environ.get("SSL_CERT_DIR") or None
+    return _tls_context_for(cafile, capath)
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context_for(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
     try:
         import certifi
     except ImportError:  # pragma: no cover - httpx depends on certifi

@@ -9,6 +9,7 @@ import httpcore
 import pytest
 
 from trigger_client._async._connection import decode_content, direct_origin
+from trigger_client._protocol.http1 import Http1ProtocolError
 
 
 @pytest.fixture(autouse=True)
@@ -63,5 +64,5 @@ def test_decode_content() -> None:
 
 @pytest.mark.parametrize(("body", "encoding"), [(b"not gzip", "gzip"), (b"x", "br")])
 def test_undecodable_content_is_a_protocol_error(body: bytes, encoding: str) -> None:
-    with pytest.raises(httpcore.RemoteProtocolError):
+    with pytest.raises(Http1ProtocolError):
         decode_content(body, encoding)

@@ -21,6 +21,7 @@ path, so errors are the same as without the plan (the first bad column in row or
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -295,10 +296,12 @@ def _parse_row_by_column(
     return row
 
 
+@functools.lru_cache(maxsize=64)
 def parse_schema_header(text: str) -> dict[str, dict[str, Any]]:
     """The ``electric-schema`` header: a JSON object of column name -> ``{"type": ..., ...}``.
 
-    The result carries its compiled plan for ``parse_row``: treat it as read-only.
+    The result carries its compiled plan for ``parse_row`` and is shared by every shape with the
+    same header (thousands of subscriptions hold one schema, not one each): treat it as read-only.
     """
     try:
         schema = json.loads(text)

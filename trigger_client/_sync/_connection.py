@@ -1,12 +1,14 @@
 # Generated from trigger_client/_async/_connection.py by `make codegen` (codegen/gen_sync.py). Do not edit.
-"""One realtime subscription's own HTTP/1.1 connection: httpcore, without a pool or httpx.
+"""Connections of their own for realtime long-polls: no pool, no httpx, no h11.
 
 A long-poll sent through an httpx client pays for URL parsing, the auth, redirect and cookie
-machinery and the pool's search of every waiting request (which grows with the square of the
-number waiting: ``bench/FINDINGS.md``), none of which a GET that is re-sent as soon as it returns
-needs. So, when the SDK owns the HTTP stack (no ``http_client`` of yours and no proxy for the API's
-URL), realtime long-polls go over ``httpcore`` connections of their own, one per request in
-flight, with the client's TLS context and timeouts. REST calls stay on httpx.
+machinery, the pool's search of every waiting request (which grows with the square of the number
+waiting) and h11's general-purpose HTTP/1.1 state machine; a GET re-sent as soon as its answer is
+read needs none of it (``bench/FINDINGS.md``). So, when the SDK owns the HTTP stack (no
+``http_client`` of yours and no proxy for the API's URL), realtime long-polls go over connections
+of their own, one per request in flight: sockets, TLS and timeouts come from httpcore's network
+backends (anyio for asyncio and trio, plain sockets for the blocking client), the HTTP/1.1 framing
+from the pure ``_protocol.http1``. REST calls stay on httpx.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import httpx
 
 from .._backends import SyncAbortScope, SyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
+from .._protocol.http1 import Http1ProtocolError, Http1Response, ResponseReader, request_head
 
 __all__ = ["RealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
 
@@ -71,12 +74,24 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
             except zlib.error:  # raw deflate, as some servers send it
                 return zlib.decompress(body, -zlib.MAX_WBITS)
     except zlib.error as exc:
-        raise httpcore.RemoteProtocolError(f"cannot decode a {encoding} body: {exc}") from None
-    raise httpcore.RemoteProtocolError(f"unexpected content-encoding {encoding!r}")
+        raise Http1ProtocolError(f"cannot decode a {encoding} body: {exc}") from None
+    raise Http1ProtocolError(f"unexpected content-encoding {encoding!r}")
 
 
 #: Seconds an idle realtime connection is kept for the next long-poll.
 KEEPALIVE_EXPIRY = 30.0
+#: Bytes asked of the socket per read.
+READ_SIZE = 64 * 1024
+
+
+class _Connection:
+    """One open socket (TLS or not) and when it was last given back."""
+
+    __slots__ = ("idle_since", "stream")
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self.stream = stream
+        self.idle_since = 0.0
 
 
 class RealtimeConnections:
@@ -86,9 +101,9 @@ class RealtimeConnections:
     and gives it back when its answer is read, so one subscription's long-polls reuse one
     connection, K concurrent subscriptions hold K, and a subscription that is dropped between two
     requests holds none. Idle connections expire after ``KEEPALIVE_EXPIRY`` seconds or when the
-    server closes them; a request that fails on a kept-alive connection before any answer is sent
-    once more on a new one (the GET is idempotent). Other failures raise ``APIConnectionError``
-    or ``APITimeoutError``: the feed owns retries and backoff.
+    server closes them; a request that gets no byte back on a kept-alive connection is sent once
+    more on a new one (the GET is idempotent). Other failures raise ``APIConnectionError`` or
+    ``APITimeoutError``: the feed owns retries and backoff.
     """
 
     def __init__(
@@ -105,10 +120,11 @@ class RealtimeConnections:
         self._host = (
             origin.host if origin.port == default_port else b"%s:%d" % (origin.host, origin.port)
         )
-        # (connection, when it became idle), most recent last. deque and set operations are
-        # atomic, so the blocking client may share this between threads without a lock.
-        self._idle: deque[tuple[httpcore.HTTPConnection, float]] = deque()
-        self._busy: set[httpcore.HTTPConnection] = set()
+        self._backend = SyncBackend.realtime_network_backend()
+        # Most recently used last. deque and set operations are atomic, so the blocking client
+        # may share this between threads without a lock.
+        self._idle: deque[_Connection] = deque()
+        self._busy: set[_Connection] = set()
         self._closed = False
 
     @property
@@ -134,111 +150,127 @@ class RealtimeConnections:
         """``GET target``: a 2xx or 409 as a ``ShapeResponse``, any other status as an
         ``httpx.Response`` (for the typed errors). ``abort``: the caller's scope, whose abort
         (which shuts a blocking socket down) must not be mistaken for a closed idle connection."""
-        request = httpcore.Request(
+        head = request_head(
             b"GET",
-            httpcore.URL(
-                scheme=self._origin.scheme,
-                host=self._origin.host,
-                port=self._origin.port,
-                target=target.encode("ascii"),
-            ),
-            headers=[
+            target.encode("ascii"),
+            [
                 (b"host", self._host),
                 (b"accept", b"*/*"),
                 (b"accept-encoding", ACCEPT_ENCODING),
                 *headers,
             ],
-            extensions={"timeout": dict(timeouts)},
         )
+        read_timeout = timeouts.get("read")
         while True:
-            connection, reused = self._checkout()
+            connection, reused = self._checkout(timeouts.get("connect"))
+            reader = ResponseReader()
             try:
                 try:
-                    response = connection.handle_request(request)
-                except (httpcore.RemoteProtocolError, httpcore.NetworkError) as exc:
-                    if (
-                        reused
-                        and not isinstance(exc, httpcore.ConnectError)
-                        and not (abort is not None and abort.aborted)
-                    ):
+                    connection.stream.write(head, timeouts.get("write"))
+                    response = None
+                    while response is None:
+                        response = reader.feed(connection.stream.read(READ_SIZE, read_timeout))
+                except (httpcore.NetworkError, Http1ProtocolError):
+                    if reused and not reader.received and not (abort is not None and abort.aborted):
+                        # The server had closed the kept-alive connection: once more, on a new one.
                         self._discard(connection)
-                        continue  # the server closed the kept-alive connection: a new one
+                        continue
                     raise
-                try:
-                    body = response.read()
-                finally:
-                    response.close()
             except httpcore.TimeoutException as exc:
                 self._discard(connection)
                 raise APITimeoutError(request=self._httpx_request(target)) from exc
-            except (
-                httpcore.NetworkError,
-                httpcore.ProtocolError,
-                httpcore.UnsupportedProtocol,
-            ) as exc:
+            except (httpcore.NetworkError, Http1ProtocolError) as exc:
                 self._discard(connection)
                 raise APIConnectionError(
-                    f"Connection error: {type(exc).__name__}", request=self._httpx_request(target)
+                    f"Connection error: {type(exc).__name__}: {exc}",
+                    request=self._httpx_request(target),
                 ) from exc
             except BaseException:  # cancelled or aborted mid-request: the connection is unusable
                 self._discard(connection)
                 raise
-            self._checkin(connection)
-            return self._response(target, response.status, response.headers, body)
+            if response.keep_alive:
+                self._checkin(connection)
+            else:
+                self._discard(connection)
+            return self._response(target, response)
 
-    def _checkout(self) -> tuple[httpcore.HTTPConnection, bool]:
+    def _checkout(self, connect_timeout: float | None) -> tuple[_Connection, bool]:
         if self._closed:  # what httpx raises for a closed client: a bug, not a network failure
             raise RuntimeError("Cannot send a request, as the client has been closed.")
+        now = SyncBackend.monotonic()
         while True:
             try:
-                connection, _ = self._idle.pop()
+                connection = self._idle.pop()
             except IndexError:
                 break
-            if connection.has_expired() or not connection.is_available():
-                SyncBackend.close_quietly(connection)
+            if (
+                now - connection.idle_since > self._keepalive_expiry
+                or connection.stream.get_extra_info("is_readable")  # closed by the server
+            ):
+                SyncBackend.close_quietly(connection.stream)
                 continue
             self._busy.add(connection)
             return connection, True
-        connection = httpcore.HTTPConnection(
-            self._origin,
-            ssl_context=self._ssl_context,
-            keepalive_expiry=self._keepalive_expiry,
-            network_backend=SyncBackend.realtime_network_backend(),
-        )
+        connection = _Connection(self._connect(connect_timeout))
         self._busy.add(connection)
         return connection, False
 
-    def _checkin(self, connection: httpcore.HTTPConnection) -> None:
+    def _connect(self, timeout: float | None) -> httpcore.NetworkStream:
+        host = self._origin.host.decode("ascii")
+        try:
+            stream = self._backend.connect_tcp(host, self._origin.port, timeout=timeout)
+        except httpcore.TimeoutException as exc:
+            raise APITimeoutError(request=self._httpx_request("/")) from exc
+        except (httpcore.NetworkError, OSError) as exc:
+            raise APIConnectionError(
+                f"Connection error: {type(exc).__name__}: {exc}", request=self._httpx_request("/")
+            ) from exc
+        if self._ssl_context is None:
+            return stream
+        try:
+            return stream.start_tls(self._ssl_context, server_hostname=host, timeout=timeout)
+        except BaseException as exc:
+            SyncBackend.close_quietly(stream)
+            if isinstance(exc, httpcore.TimeoutException):
+                raise APITimeoutError(request=self._httpx_request("/")) from exc
+            if isinstance(exc, (httpcore.NetworkError, OSError)):
+                raise APIConnectionError(
+                    f"Connection error: {type(exc).__name__}: {exc}",
+                    request=self._httpx_request("/"),
+                ) from exc
+            raise
+
+    def _checkin(self, connection: _Connection) -> None:
         self._busy.discard(connection)
-        if self._closed or not connection.is_available():
-            SyncBackend.close_quietly(connection)
+        if self._closed:
+            SyncBackend.close_quietly(connection.stream)
             return
-        now = SyncBackend.monotonic()
-        self._idle.append((connection, now))
+        now = connection.idle_since = SyncBackend.monotonic()
+        self._idle.append(connection)
         # Close what has been idle too long (the oldest are first).
-        while self._idle and now - self._idle[0][1] > self._keepalive_expiry:
+        while self._idle and now - self._idle[0].idle_since > self._keepalive_expiry:
             try:
-                expired, _ = self._idle.popleft()
+                expired = self._idle.popleft()
             except IndexError:
                 break
-            SyncBackend.close_quietly(expired)
+            SyncBackend.close_quietly(expired.stream)
 
-    def _discard(self, connection: httpcore.HTTPConnection) -> None:
+    def _discard(self, connection: _Connection) -> None:
         self._busy.discard(connection)
-        SyncBackend.close_quietly(connection)
+        SyncBackend.close_quietly(connection.stream)
 
-    def _response(
-        self, target: str, status: int, raw: Sequence[tuple[bytes, bytes]], body: bytes
-    ) -> ShapeResponse | httpx.Response:
-        # h11 lower-cases header names.
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+    def _response(self, target: str, response: Http1Response) -> ShapeResponse | httpx.Response:
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in response.headers
+        }
         encoding = headers.pop("content-encoding", None)
         try:
-            content = decode_content(body, encoding)
-        except httpcore.RemoteProtocolError as exc:
+            content = decode_content(response.body, encoding)
+        except Http1ProtocolError as exc:
             raise APIConnectionError(
                 f"Connection error: {exc}", request=self._httpx_request(target)
             ) from None
+        status = response.status
         if 200 <= status < 300 or status == 409:
             return ShapeResponse(status, headers, content)
         return httpx.Response(
@@ -259,9 +291,9 @@ class RealtimeConnections:
         self._closed = True
         while True:
             try:
-                connection, _ = self._idle.pop()
+                connection = self._idle.pop()
             except IndexError:
                 break
-            SyncBackend.close_quietly(connection)
+            SyncBackend.close_quietly(connection.stream)
         for connection in list(self._busy):
             self._discard(connection)
