@@ -18,8 +18,9 @@ from ._version import __version__
 # httpx, cattrs, PyJWT, ... The type checker reads the imports below; ``_LAZY`` repeats them for
 # the interpreter (tests/unit/test_lazy_imports.py checks that the two agree).
 if TYPE_CHECKING:
-    from ._async import AsyncRunSubscription, AsyncTriggerClient
+    from ._async._client import AsyncTriggerClient
     from ._async._pagination import AsyncRunList
+    from ._async._subscription import AsyncRunSubscription
     from ._exceptions import (
         APIConnectionError,
         APIError,
@@ -56,13 +57,15 @@ if TYPE_CHECKING:
     from ._protocol.superjson import SuperjsonError
     from ._protocol.tasks import BatchHandle, BatchItem, RunHandle, TriggerOptions
     from ._protocol.tokens import PublicTokenClaims, decode_public_token
-    from ._sync import RunSubscription, TriggerClient
+    from ._sync._client import TriggerClient
     from ._sync._pagination import RunList
+    from ._sync._subscription import RunSubscription
 
 #: Module (relative to this package) -> the public names it provides, imported on first use.
 _LAZY: dict[str, tuple[str, ...]] = {
-    "._async": ("AsyncRunSubscription", "AsyncTriggerClient"),
+    "._async._client": ("AsyncTriggerClient",),
     "._async._pagination": ("AsyncRunList",),
+    "._async._subscription": ("AsyncRunSubscription",),
     "._exceptions": (
         "APIConnectionError",
         "APIError",
@@ -99,8 +102,9 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "._protocol.superjson": ("SuperjsonError",),
     "._protocol.tasks": ("BatchHandle", "BatchItem", "RunHandle", "TriggerOptions"),
     "._protocol.tokens": ("PublicTokenClaims", "decode_public_token"),
-    "._sync": ("RunSubscription", "TriggerClient"),
+    "._sync._client": ("TriggerClient",),
     "._sync._pagination": ("RunList",),
+    "._sync._subscription": ("RunSubscription",),
 }
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
 

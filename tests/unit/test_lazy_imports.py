@@ -74,3 +74,84 @@ def test_the_sync_client_does_not_load_the_async_one() -> None:
     assert "trigger_client._sync._client" in loaded
     assert not {m for m in loaded if m.startswith("trigger_client._async")}
     assert "trigger_client._cli" not in loaded
+
+
+#: What a client loads only when a resource is first used: the resources, the models, cattrs,
+#: the feeds and subscriptions, the protocol modules behind them, PyJWT; and never the CLI.
+_LOADED_ON_FIRST_USE = (
+    "cattrs",
+    "jwt",
+    "trigger_client._cli",
+    "trigger_client._generated.models",
+    "trigger_client._serde",
+    "trigger_client._protocol.listing",
+    "trigger_client._protocol.packets",
+    "trigger_client._protocol.runs",
+    "trigger_client._protocol.scopes",
+    "trigger_client._protocol.shape_log",
+    "trigger_client._protocol.superjson",
+    "trigger_client._protocol.tasks",
+    "trigger_client._protocol.tokens",
+    *(
+        f"trigger_client.{side}.{module}"
+        for side in ("_async", "_sync")
+        for module in (
+            "_auth",
+            "_feeds",
+            "_packets",
+            "_pagination",
+            "_resources",
+            "_subscription",
+            "_tasks",
+        )
+    ),
+)
+
+
+@pytest.mark.parametrize("name", ["TriggerClient", "AsyncTriggerClient"])
+def test_importing_and_creating_a_client_loads_no_resource(name: str) -> None:
+    loaded = _modules_after(
+        f"from trigger_client import {name}\n{name}(access_token='tr_dev_x', base_url='http://x')"
+    )
+    assert not loaded & set(_LOADED_ON_FIRST_USE)
+
+
+def test_the_resources_load_on_first_access() -> None:
+    loaded = _modules_after(
+        "from trigger_client import TriggerClient\n"
+        "client = TriggerClient(access_token='tr_dev_x', base_url='http://x')\n"
+        "client.runs, client.tasks, client.auth"
+    )
+    for module in ("_resources", "_tasks", "_auth", "_subscription"):
+        assert f"trigger_client._sync.{module}" in loaded
+    assert "trigger_client._generated.models" in loaded
+
+
+def test_each_client_makes_its_resources_once() -> None:
+    from trigger_client import TriggerClient
+    from trigger_client._sync._auth import AuthResource
+    from trigger_client._sync._resources import RunsResource
+    from trigger_client._sync._tasks import TasksResource
+
+    with TriggerClient(access_token="tr_dev_x", base_url="http://x") as client:
+        copy = client.with_options(max_retries=0)
+        for attribute, kind in (
+            ("runs", RunsResource),
+            ("tasks", TasksResource),
+            ("auth", AuthResource),
+        ):
+            resource = getattr(client, attribute)
+            assert type(resource) is kind
+            assert getattr(client, attribute) is resource
+            assert resource._transport is client._transport
+            assert getattr(copy, attribute) is not resource
+            assert getattr(copy, attribute)._transport is copy._transport
+
+
+@pytest.mark.parametrize("side", ["_async", "_sync"])
+def test_the_client_packages_still_export_the_subscription(side: str) -> None:
+    package = importlib.import_module(f"trigger_client.{side}")
+    for name in package.__all__:
+        assert getattr(package, name) is getattr(trigger_client, name)
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        package.NoSuchThing  # noqa: B018

@@ -1,6 +1,25 @@
 """The async client: the hand-written source of truth that ``make codegen`` turns into ``_sync``."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncTriggerClient
-from ._subscription import AsyncRunSubscription
+
+# The subscription (and with it the models, the feeds and cattrs) loads on first use, so that
+# importing the client stays cheap (tests/unit/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from ._subscription import AsyncRunSubscription
 
 __all__ = ["AsyncRunSubscription", "AsyncTriggerClient"]
+
+
+if not TYPE_CHECKING:  # the type checker sees the import above, and no catch-all attribute
+
+    def __getattr__(name: str) -> Any:
+        if name != "AsyncRunSubscription":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from ._subscription import AsyncRunSubscription
+
+        globals()[name] = AsyncRunSubscription
+        return AsyncRunSubscription

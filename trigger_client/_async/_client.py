@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -20,12 +21,16 @@ from .._config import (
 )
 from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
-from ._auth import AsyncAuthResource
 from ._auth_token import AsyncTokenSource
 from ._pools import AsyncConnectionPools
-from ._resources import AsyncRunsResource
-from ._tasks import AsyncTasksResource
 from ._transport import AsyncTransport
+
+# The resources are created, and their modules imported, on first access: importing the client
+# does not load the models, cattrs, the feeds or PyJWT (tests/unit/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from ._auth import AsyncAuthResource
+    from ._resources import AsyncRunsResource
+    from ._tasks import AsyncTasksResource
 
 __all__ = ["AsyncTriggerClient"]
 
@@ -91,12 +96,27 @@ class AsyncTriggerClient:
             retry_policy=self._retry_policy,
             branch=branch,
         )
-        self.runs = AsyncRunsResource(self._transport)
+
+    @cached_property
+    def runs(self) -> AsyncRunsResource:
         """Follow, read and manage runs."""
-        self.tasks = AsyncTasksResource(self._transport)
+        from ._resources import AsyncRunsResource
+
+        return AsyncRunsResource(self._transport)
+
+    @cached_property
+    def tasks(self) -> AsyncTasksResource:
         """Trigger runs of tasks, one at a time or in batches."""
-        self.auth = AsyncAuthResource(self._transport)
+        from ._tasks import AsyncTasksResource
+
+        return AsyncTasksResource(self._transport)
+
+    @cached_property
+    def auth(self) -> AsyncAuthResource:
         """Mint public access tokens."""
+        from ._auth import AsyncAuthResource
+
+        return AsyncAuthResource(self._transport)
 
     @property
     def base_url(self) -> str:

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -21,12 +22,16 @@ from .._config import (
 )
 from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
-from ._auth import AuthResource
 from ._auth_token import TokenSource
 from ._pools import ConnectionPools
-from ._resources import RunsResource
-from ._tasks import TasksResource
 from ._transport import Transport
+
+# The resources are created, and their modules imported, on first access: importing the client
+# does not load the models, cattrs, the feeds or PyJWT (tests/unit/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from ._auth import AuthResource
+    from ._resources import RunsResource
+    from ._tasks import TasksResource
 
 __all__ = ["TriggerClient"]
 
@@ -92,12 +97,27 @@ class TriggerClient:
             retry_policy=self._retry_policy,
             branch=branch,
         )
-        self.runs = RunsResource(self._transport)
+
+    @cached_property
+    def runs(self) -> RunsResource:
         """Follow, read and manage runs."""
-        self.tasks = TasksResource(self._transport)
+        from ._resources import RunsResource
+
+        return RunsResource(self._transport)
+
+    @cached_property
+    def tasks(self) -> TasksResource:
         """Trigger runs of tasks, one at a time or in batches."""
-        self.auth = AuthResource(self._transport)
+        from ._tasks import TasksResource
+
+        return TasksResource(self._transport)
+
+    @cached_property
+    def auth(self) -> AuthResource:
         """Mint public access tokens."""
+        from ._auth import AuthResource
+
+        return AuthResource(self._transport)
 
     @property
     def base_url(self) -> str:
