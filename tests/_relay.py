@@ -1,15 +1,20 @@
 """A loopback HTTP relay in front of the emulator, for testing what the client's connections do.
 
 It forwards every GET to the emulator (or, used as a forward proxy, to the absolute URL asked for)
-and can compress the answers or close each connection after one answer. It counts the TCP
-connections it accepted and records each request's path and headers.
+and can compress the answers or close each connection after one answer, or terminate TLS
+(``tls=`` a server ``ssl.SSLContext``: its URL is then ``https://``). It counts the TCP
+connections it accepted (with TLS: those whose handshake succeeded; the failed ones are counted in
+``handshake_failures``) and records each request's path and headers.
 """
 
 from __future__ import annotations
 
 import gzip
 import http.server
+import socket
 import socketserver
+import ssl
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -37,12 +42,14 @@ class Relay:
         encoding: str | None = None,
         close_each: bool = False,
         prefix: str = "",
+        tls: ssl.SSLContext | None = None,
     ):
         self.upstream = upstream.rstrip("/")
         self.prefix = prefix
         self.encoding = encoding
         self.close_each = close_each
         self.connections = 0
+        self.handshake_failures = 0
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._http = httpx.Client(timeout=60, trust_env=False)
@@ -52,9 +59,18 @@ class Relay:
             protocol_version = "HTTP/1.1"
 
             def setup(self) -> None:
+                if tls is not None:
+                    self.request = relay._handshake(tls, self.request)
                 super().setup()
                 with relay._lock:
                     relay.connections += 1
+
+            def finish(self) -> None:
+                try:
+                    super().finish()
+                finally:
+                    if tls is not None:  # the TLS socket took over the accepted one: close it
+                        self.request.close()
 
             def do_GET(self) -> None:
                 relay._forward(self)
@@ -65,9 +81,27 @@ class Relay:
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                if isinstance(sys.exc_info()[1], _HandshakeFailed):
+                    return  # counted; the client sees its own error
+                super().handle_error(request, client_address)
+
         self._server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http" if tls is None else "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _handshake(self, tls: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket:
+        """The TLS handshake, in the connection's own thread (not the accepting one)."""
+        sock.settimeout(10)
+        try:
+            wrapped = tls.wrap_socket(sock, server_side=True)
+        except (OSError, ValueError) as exc:  # closed by wrap_socket
+            with self._lock:
+                self.handshake_failures += 1
+            raise _HandshakeFailed from exc
+        wrapped.settimeout(None)
+        return wrapped
 
     def _forward(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         path = handler.path
@@ -120,6 +154,10 @@ class Relay:
         self._server.shutdown()
         self._server.server_close()
         self._http.close()
+
+
+class _HandshakeFailed(Exception):
+    pass
 
 
 @contextmanager
