@@ -212,3 +212,29 @@ def test_transient_exceptions(exc: BaseException) -> None:
 )
 def test_fatal_exceptions(exc: BaseException) -> None:
     assert classify_exception(exc) == "fatal"
+
+
+def test_an_untrusted_certificate_is_never_retried() -> None:
+    import ssl
+
+    from trigger_client._protocol.retry import (
+        classify_exception,
+        connection_error_message,
+        untrusted_certificate,
+    )
+
+    failure = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    failure.verify_message = "self-signed certificate"
+    try:
+        try:
+            raise failure
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError("handshake failed") from exc
+    except httpx.ConnectError as wrapped:
+        assert untrusted_certificate(wrapped) is failure
+        assert classify_exception(wrapped) == "fatal"
+        assert "not trusted (self-signed certificate)" in connection_error_message(wrapped)
+    plain = httpx.ConnectError("refused")
+    assert untrusted_certificate(plain) is None
+    assert classify_exception(plain) == "transient"
+    assert connection_error_message(plain) == "Connection error: ConnectError"

@@ -25,6 +25,7 @@ import httpx
 from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
 from .._protocol.http1 import Http1ProtocolError, Http1Response, ResponseReader, request_head
+from .._protocol.retry import connection_error_message
 
 __all__ = ["AsyncRealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
 
@@ -236,8 +237,7 @@ class AsyncRealtimeConnections:
                 raise APITimeoutError(request=self._httpx_request("/")) from exc
             if isinstance(exc, (httpcore.NetworkError, OSError)):
                 raise APIConnectionError(
-                    f"Connection error: {type(exc).__name__}: {exc}",
-                    request=self._httpx_request("/"),
+                    connection_error_message(exc), request=self._httpx_request("/")
                 ) from exc
             raise
 

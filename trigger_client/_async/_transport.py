@@ -29,7 +29,13 @@ from .._exceptions import (
     error_message_from_body,
     status_error_class,
 )
-from .._protocol.retry import RetryPolicy, classify_status, parse_retry_after
+from .._protocol.retry import (
+    RetryPolicy,
+    classify_exception,
+    classify_status,
+    connection_error_message,
+    parse_retry_after,
+)
 from ._auth_token import AsyncTokenSource
 from ._connection import AsyncRealtimeConnections, ShapeResponse, direct_origin
 from ._pools import AsyncConnectionPools
@@ -136,9 +142,7 @@ class AsyncTransport:
                 error: APIConnectionError = APITimeoutError(request=request)
                 cause: BaseException = exc
             except httpx.TransportError as exc:
-                error = APIConnectionError(
-                    f"Connection error: {type(exc).__name__}", request=request
-                )
+                error = APIConnectionError(connection_error_message(exc), request=request)
                 cause = exc
             else:
                 kind = classify_status(response.status_code, headers=response.headers)
@@ -173,7 +177,11 @@ class AsyncTransport:
                     await AsyncBackend.sleep(delay)
                     continue
                 raise self.status_error(response)
-            if idempotent and attempt < policy.max_retries:
+            if (
+                idempotent
+                and attempt < policy.max_retries
+                and classify_exception(cause) == "transient"
+            ):
                 delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
                 attempt += 1
                 logger.debug(
@@ -285,9 +293,7 @@ class AsyncTransport:
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=request) from exc
         except httpx.TransportError as exc:
-            raise APIConnectionError(
-                f"Connection error: {type(exc).__name__}", request=request
-            ) from exc
+            raise APIConnectionError(connection_error_message(exc), request=request) from exc
         return response
 
     def _realtime_header_list(self, token: str) -> list[tuple[bytes, bytes]]:

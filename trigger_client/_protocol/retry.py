@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import ssl
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -21,6 +22,8 @@ __all__ = [
     "RetryPolicy",
     "StatusClass",
     "classify_exception",
+    "connection_error_message",
+    "untrusted_certificate",
     "classify_status",
     "parse_retry_after",
 ]
@@ -119,11 +122,39 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+def untrusted_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind ``exc`` (its causes and contexts), if any:
+    a connection failure that no retry can fix."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def connection_error_message(exc: BaseException) -> str:
+    """The message of the ``APIConnectionError`` raised for the network failure ``exc``."""
+    failure = untrusted_certificate(exc)
+    if failure is not None:
+        reason = failure.verify_message or failure.reason or "verification failed"
+        return (
+            f"Connection error: the server's TLS certificate is not trusted ({reason}). Point "
+            "SSL_CERT_FILE at the CA bundle that signed it, or pass an http_client configured "
+            "with verify=..."
+        )
+    return f"Connection error: {type(exc).__name__}"
+
+
 def classify_exception(exc: BaseException) -> Literal["transient", "fatal"]:
     """``transient`` for network failures and timeouts (``httpx.TransportError``), ``fatal`` for
     everything else, including ``httpx.UnsupportedProtocol`` and ``httpx.LocalProtocolError``
     (a bad URL or a bad request never succeeds on retry)."""
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return "fatal"
+    if untrusted_certificate(exc) is not None:
         return "fatal"
     if isinstance(exc, httpx.TransportError):
         return "transient"

@@ -26,6 +26,7 @@ import httpx
 from .._backends import SyncAbortScope, SyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
 from .._protocol.http1 import Http1ProtocolError, Http1Response, ResponseReader, request_head
+from .._protocol.retry import connection_error_message
 
 __all__ = ["RealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
 
@@ -235,8 +236,7 @@ class RealtimeConnections:
                 raise APITimeoutError(request=self._httpx_request("/")) from exc
             if isinstance(exc, (httpcore.NetworkError, OSError)):
                 raise APIConnectionError(
-                    f"Connection error: {type(exc).__name__}: {exc}",
-                    request=self._httpx_request("/"),
+                    connection_error_message(exc), request=self._httpx_request("/")
                 ) from exc
             raise
 

@@ -26,7 +26,7 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
-from .._protocol.retry import classify_status
+from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
 from ._connection import RealtimeConnections
@@ -150,6 +150,8 @@ class RealtimeFeed:
                     )
                 )
             except APIConnectionError as exc:
+                if untrusted_certificate(exc) is not None:  # no retry can fix it
+                    raise
                 self._last_error = exc
                 if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
                     raise _deadline_passed() from exc
@@ -260,6 +262,8 @@ class PollFeed:
             try:
                 return [self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
             except APIConnectionError as exc:
+                if untrusted_certificate(exc) is not None:  # no retry can fix it
+                    raise
                 error: BaseException = exc
                 retry_after = None
             except APIStatusError as exc:  # retry only the transient statuses
