@@ -7,6 +7,7 @@ generated sync code, so the sync twin really sleeps and can really be interrupte
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import random
@@ -65,8 +66,13 @@ class AsyncBackend:
 
     @staticmethod
     def realtime_network_backend() -> httpcore.AsyncNetworkBackend:
-        """Sockets for realtime connections (anyio: asyncio or trio, whichever is running)."""
-        return httpcore.AnyIOBackend()
+        """Sockets for realtime connections: a lean asyncio stream under asyncio, httpcore's
+        anyio backend under trio."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio: trio
+            return httpcore.AnyIOBackend()
+        return _asyncio_backend()
 
     @staticmethod
     async def close_quietly(resource: Any) -> None:
@@ -136,6 +142,13 @@ def _tls_context() -> ssl.SSLContext:
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = None if cafile else os.environ.get("SSL_CERT_DIR") or None
     return _tls_context_for(cafile, capath)
+
+
+@functools.cache
+def _asyncio_backend() -> httpcore.AsyncNetworkBackend:
+    from ._asyncio_stream import AsyncioBackend
+
+    return AsyncioBackend()
 
 
 @functools.lru_cache(maxsize=8)

@@ -120,7 +120,6 @@ class AsyncRealtimeConnections:
         self._host = (
             origin.host if origin.port == default_port else b"%s:%d" % (origin.host, origin.port)
         )
-        self._backend = AsyncBackend.realtime_network_backend()
         # Most recently used last. deque and set operations are atomic, so the blocking client
         # may share this between threads without a lock.
         self._idle: deque[_Connection] = deque()
@@ -220,7 +219,8 @@ class AsyncRealtimeConnections:
     async def _connect(self, timeout: float | None) -> httpcore.AsyncNetworkStream:
         host = self._origin.host.decode("ascii")
         try:
-            stream = await self._backend.connect_tcp(host, self._origin.port, timeout=timeout)
+            backend = AsyncBackend.realtime_network_backend()
+            stream = await backend.connect_tcp(host, self._origin.port, timeout=timeout)
         except httpcore.TimeoutException as exc:
             raise APITimeoutError(request=self._httpx_request("/")) from exc
         except (httpcore.NetworkError, OSError) as exc:

@@ -9,7 +9,6 @@ bounds the whole subscription. ``.last`` is the last run yielded.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from types import TracebackType
 
 from .._backends import AsyncBackend, RequestAborted
@@ -45,7 +44,8 @@ class AsyncRunSubscription:
         self._timeout = timeout
         self._deadline: float | None = None
         self._describe = describe
-        self._pending: deque[Run] = deque()
+        # Accepted runs not yielded yet, last first (pop() from the end: no deque per subscription).
+        self._pending: list[Run] = []
         self._latest: dict[str, Run] = {}
         self._closed = False
         self.last: Run | None = None
@@ -70,9 +70,9 @@ class AsyncRunSubscription:
             self._deadline = AsyncBackend.monotonic() + self._timeout
         try:
             while not self._pending:
-                for run in await self._feed.next_batch(self._deadline):
-                    if self._accept(run):
-                        self._pending.append(run)
+                batch = [r for r in await self._feed.next_batch(self._deadline) if self._accept(r)]
+                batch.reverse()
+                self._pending = batch
         except RequestAborted:  # close() was called while a request was in flight
             await self.aclose()
             raise StopAsyncIteration from None
@@ -87,7 +87,7 @@ class AsyncRunSubscription:
         except BaseException:
             await self.aclose()
             raise
-        run = self._pending.popleft()
+        run = self._pending.pop()
         self.last = run
         if self._stop_on_completion and is_finished(run):
             logger.debug("%s: %s finished (%s); closing", self._describe, run.id, run.status)

@@ -121,7 +121,6 @@ class RealtimeConnections:
         self._host = (
             origin.host if origin.port == default_port else b"%s:%d" % (origin.host, origin.port)
         )
-        self._backend = SyncBackend.realtime_network_backend()
         # Most recently used last. deque and set operations are atomic, so the blocking client
         # may share this between threads without a lock.
         self._idle: deque[_Connection] = deque()
@@ -219,7 +218,8 @@ class RealtimeConnections:
     def _connect(self, timeout: float | None) -> httpcore.NetworkStream:
         host = self._origin.host.decode("ascii")
         try:
-            stream = self._backend.connect_tcp(host, self._origin.port, timeout=timeout)
+            backend = SyncBackend.realtime_network_backend()
+            stream = backend.connect_tcp(host, self._origin.port, timeout=timeout)
         except httpcore.TimeoutException as exc:
             raise APITimeoutError(request=self._httpx_request("/")) from exc
         except (httpcore.NetworkError, OSError) as exc:

@@ -10,7 +10,6 @@ bounds the whole subscription. ``.last`` is the last run yielded.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from types import TracebackType
 
 from .._backends import RequestAborted, SyncBackend
@@ -46,7 +45,8 @@ class RunSubscription:
         self._timeout = timeout
         self._deadline: float | None = None
         self._describe = describe
-        self._pending: deque[Run] = deque()
+        # Accepted runs not yielded yet, last first (pop() from the end: no deque per subscription).
+        self._pending: list[Run] = []
         self._latest: dict[str, Run] = {}
         self._closed = False
         self.last: Run | None = None
@@ -71,9 +71,9 @@ class RunSubscription:
             self._deadline = SyncBackend.monotonic() + self._timeout
         try:
             while not self._pending:
-                for run in self._feed.next_batch(self._deadline):
-                    if self._accept(run):
-                        self._pending.append(run)
+                batch = [r for r in self._feed.next_batch(self._deadline) if self._accept(r)]
+                batch.reverse()
+                self._pending = batch
         except RequestAborted:  # close() was called while a request was in flight
             self.close()
             raise StopIteration from None
@@ -88,7 +88,7 @@ class RunSubscription:
         except BaseException:
             self.close()
             raise
-        run = self._pending.popleft()
+        run = self._pending.pop()
         self.last = run
         if self._stop_on_completion and is_finished(run):
             logger.debug("%s: %s finished (%s); closing", self._describe, run.id, run.status)
