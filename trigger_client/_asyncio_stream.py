@@ -98,6 +98,7 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         self._transport.close()
+        await asyncio.sleep(0)  # the socket itself closes on the loop's next turn
 
     async def start_tls(
         self,
