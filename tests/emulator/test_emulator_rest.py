@@ -243,3 +243,31 @@ def test_packets_presign_and_blob(emu: TriggerEmulator, client: httpx.Client) ->
 def test_unknown_route_and_healthcheck(emu: TriggerEmulator, client: httpx.Client) -> None:
     assert client.get("/healthcheck").text == "OK"
     assert client.get("/api/v9/nothing").status_code == 404
+
+
+def test_batch_trigger_honours_each_items_idempotency_key(
+    emu: TriggerEmulator, client: httpx.Client
+) -> None:
+    first = client.post(
+        "/api/v1/tasks/my-task/trigger",
+        json={"payload": "a", "options": {"payloadType": "text/plain", "idempotencyKey": "kb1"}},
+    ).json()
+    items = [
+        {"task": "my-task", "payload": "a", "options": {"idempotencyKey": "kb1"}},
+        {"task": "my-task", "payload": "b", "options": {"idempotencyKey": "kb2"}},
+    ]
+    body = client.post("/api/v1/tasks/batch", json={"items": items}).json()
+    cached, fresh = body["runs"]
+    assert cached == {
+        "id": first["id"],
+        "taskIdentifier": "my-task",
+        "isCached": True,
+        "idempotencyKey": "kb1",
+    }
+    assert fresh["isCached"] is False and fresh["id"] != first["id"]
+    assert emu.get_run(fresh["id"])["payload"] == "b"
+    again = client.post("/api/v1/tasks/batch", json={"items": items}).json()
+    assert [(r["id"], r["isCached"]) for r in again["runs"]] == [
+        (first["id"], True),
+        (fresh["id"], True),
+    ]

@@ -481,8 +481,25 @@ async def batch_trigger(request: Request) -> Response:
     prepared = [_trigger_options(item) for item in items]
     batch_id, _ = ctx.engine.create_batch(environment=creds.environment)
     runs: list[dict[str, Any]] = []
+    created: list[str] = []
     for item, options in zip(items, prepared, strict=True):
         packet = _payload_packet(item.get("payload"), options.pop("payload_type"))
+        key = options.get("idempotency_key")
+        existing = (
+            ctx.engine.find_idempotent_run(creds.environment.id, str(item["task"]), key)
+            if key
+            else None
+        )
+        if existing is not None:  # like a single trigger: the run made with that key before
+            runs.append(
+                {
+                    "id": existing["friendlyId"],
+                    "taskIdentifier": item["task"],
+                    "isCached": True,
+                    "idempotencyKey": key,
+                }
+            )
+            continue
         run_id = ctx.engine.create_run(
             str(item["task"]),
             packet,
@@ -495,8 +512,9 @@ async def batch_trigger(request: Request) -> Response:
         if options.get("idempotency_key"):
             entry["idempotencyKey"] = options["idempotency_key"]
         runs.append(entry)
-    for entry in runs:
-        _after_http_trigger(ctx, entry["id"])
+        created.append(run_id)
+    for run_id in created:
+        _after_http_trigger(ctx, run_id)
     headers = _jwt_headers(ctx, creds, [f"read:batch:{batch_id}"])
     return JSONResponse({"id": batch_id, "isCached": False, "runs": runs}, headers=headers)
 
