@@ -6,8 +6,8 @@ waiting) and h11's general-purpose HTTP/1.1 state machine; a GET re-sent as soon
 read needs none of it (``bench/FINDINGS.md``). So, when the SDK owns the HTTP stack (no
 ``http_client`` of yours and no proxy for the API's URL), realtime long-polls go over connections
 of their own, one per request in flight: sockets, TLS and timeouts come from httpcore's network
-backends (anyio for asyncio and trio, plain sockets for the blocking client), the HTTP/1.1 framing
-from the pure ``_protocol.http1``. REST calls stay on httpx.
+backends (a lean asyncio stream under asyncio, anyio under trio, plain sockets for the blocking
+client), the HTTP/1.1 framing from the pure ``_protocol.http1``. REST calls stay on httpx.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""The client's HTTP connection pools, sharded so that thousands of long-polls stay cheap.
+"""The client's connections: httpx pools for REST, and the realtime connections.
 
-One httpx pool handing out thousands of concurrent requests spends time that grows with the square
-of the number waiting (httpcore re-examines every queued request against every connection when one
-is released; measured: 1,000 held long-polls took 18 s to be delivered through one pool; at 2,000
-subscriptions, shards of 64 still spent 34 s of CPU where shards of 8 spent 10 s: bench/FINDINGS.md).
-So each realtime subscription is placed on a shard serving at most ``shard_size`` at once;
-shards are created on demand and share one TLS context. REST calls use the first shard. An
+When the SDK owns the HTTP stack, realtime long-polls use ``AsyncRealtimeConnections`` (one per
+origin, see ``_connection``). When they must go through httpx (a proxy from the environment
+applies), each subscription is placed on a pool serving at most ``shard_size`` at once: one httpx
+pool handing out thousands of concurrent requests spends time that grows with the square of the
+number waiting (httpcore re-examines every queued request against every connection when one is
+released; at 2,000 subscriptions, shards of 64 spent 34 s of CPU where shards of 8 spent 10 s).
+Pools are created on demand and share one TLS context; REST calls use the first. An
 ``http_client`` passed in by the user is used for everything as it is (and never closed).
 """
 
