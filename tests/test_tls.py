@@ -18,7 +18,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests._async.test_realtime_connection import _follow as _follow_async
 from tests._relay import Relay, relay_to
+from tests._sync.test_realtime_connection import SUCCESS, _follow
 from trigger_client import (
     APIConnectionError,
     APITimeoutError,
@@ -28,8 +30,6 @@ from trigger_client import (
 )
 from trigger_client._backends import _tls_context
 from trigger_client.testing import TriggerEmulator
-
-SUCCESS = [RunStatus.QUEUED, RunStatus.EXECUTING, RunStatus.EXECUTING, RunStatus.COMPLETED]
 
 _ENV = (
     "SSL_CERT_FILE",
@@ -191,18 +191,6 @@ def test_the_context_follows_ssl_cert_file_and_dir(
 # -- the blocking client ---------------------------------------------------------------------
 
 
-def _follow(client: TriggerClient, emulator: TriggerEmulator, run_id: str) -> list[RunStatus]:
-    statuses: list[RunStatus] = []
-    playback = None
-    for run in client.runs.subscribe_to_run(run_id, timeout=30):
-        statuses.append(run.status)
-        if playback is None:
-            playback = emulator.start_play(run_id, "success", interval=0.3)
-    assert playback is not None
-    playback.wait()
-    return statuses
-
-
 @pytest.mark.parametrize("trust", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
 def test_a_trusted_server_over_tls(
     emulator: TriggerEmulator,
@@ -249,20 +237,6 @@ def test_an_untrusted_server_is_a_connection_error(
 
 
 # -- the async client, on asyncio and trio ---------------------------------------------------
-
-
-async def _follow_async(
-    client: AsyncTriggerClient, emulator: TriggerEmulator, run_id: str
-) -> list[RunStatus]:
-    statuses: list[RunStatus] = []
-    playback = None
-    async for run in client.runs.subscribe_to_run(run_id, timeout=30):
-        statuses.append(run.status)
-        if playback is None:
-            playback = emulator.start_play(run_id, "success", interval=0.3)
-    assert playback is not None
-    await anyio.to_thread.run_sync(playback.wait)
-    return statuses
 
 
 @pytest.mark.anyio
