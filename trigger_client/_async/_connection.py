@@ -24,7 +24,13 @@ import httpx
 
 from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
-from .._protocol.http1 import Http1ProtocolError, Http1Response, ResponseReader, request_head
+from .._protocol.http1 import (
+    Http1ProtocolError,
+    Http1Response,
+    ResponseReader,
+    header_block,
+    request_line,
+)
 from .._protocol.retry import connection_error_message
 
 __all__ = ["AsyncRealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
@@ -125,6 +131,8 @@ class AsyncRealtimeConnections:
         self._idle: deque[_Connection] = deque()
         self._busy: set[_Connection] = set()
         self._closed = False
+        # The encoded header lines, kept for the header list they were made from.
+        self._header_block: tuple[Sequence[tuple[bytes, bytes]], bytes] | None = None
 
     @property
     def origin(self) -> httpcore.Origin:
@@ -149,16 +157,18 @@ class AsyncRealtimeConnections:
         """``GET target``: a 2xx or 409 as a ``ShapeResponse``, any other status as an
         ``httpx.Response`` (for the typed errors). ``abort``: the caller's scope, whose abort
         (which shuts a blocking socket down) must not be mistaken for a closed idle connection."""
-        head = request_head(
-            b"GET",
-            target.encode("ascii"),
-            [
-                (b"host", self._host),
-                (b"accept", b"*/*"),
-                (b"accept-encoding", ACCEPT_ENCODING),
-                *headers,
-            ],
-        )
+        cached = self._header_block
+        if cached is None or cached[0] is not headers:  # the transport keeps one list per token
+            block = header_block(
+                [
+                    (b"host", self._host),
+                    (b"accept", b"*/*"),
+                    (b"accept-encoding", ACCEPT_ENCODING),
+                    *headers,
+                ]
+            )
+            self._header_block = cached = (headers, block)
+        head = request_line(b"GET", target.encode("ascii")) + cached[1]
         read_timeout = timeouts.get("read")
         while True:
             connection, reused = await self._checkout(timeouts.get("connect"))

@@ -54,16 +54,25 @@ class Http1Response:
 
 def request_head(method: bytes, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes:
     """The request line and headers of a request without a body."""
+    return request_line(method, target) + header_block(headers)
+
+
+def request_line(method: bytes, target: bytes) -> bytes:
+    """``METHOD target HTTP/1.1`` and its CRLF."""
     if not _TOKEN.fullmatch(method):
         raise ValueError(f"invalid method {method!r}")
     if not _TARGET.fullmatch(target):
         raise ValueError("invalid request target")
+    return method + b" " + target + b" HTTP/1.1\r\n"
+
+
+def header_block(headers: Sequence[tuple[bytes, bytes]]) -> bytes:
+    """The header lines and the blank line that ends the head (the same headers give the same
+    bytes: callers sending them again may keep this)."""
     for name, value in headers:  # (the value is left out of the error: it may be a secret)
         if not _TOKEN.fullmatch(name) or not _TEXT.fullmatch(value) or value.strip(b" \t") != value:
             raise ValueError(f"invalid header {name!r}")
-    lines = [method + b" " + target + b" HTTP/1.1"]
-    lines += [name + b": " + value for name, value in headers]
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+    return b"".join(name + b": " + value + b"\r\n" for name, value in headers) + b"\r\n"
 
 
 # Reader states
