@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import Iterator
@@ -14,6 +15,14 @@ from trigger_client.testing import TriggerEmulator
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def no_leaked_sockets() -> Iterator[None]:
+    """Collect garbage after the test, so that a socket it left open fails it (a ResourceWarning,
+    an error under filterwarnings) rather than whichever later test the collector runs in."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from trigger_client._asyncio_stream import AsyncioBackend
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
 
 
 @pytest.fixture

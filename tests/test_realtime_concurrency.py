@@ -10,7 +10,7 @@ from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, RunStatus
 from trigger_client.testing import TriggerEmulator
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
 
 
 async def test_concurrent_subscriptions_each_hold_one_connection(emulator: TriggerEmulator) -> None:

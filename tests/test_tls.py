@@ -44,6 +44,8 @@ _ENV = (
     "no_proxy",
 )
 
+pytestmark = pytest.mark.usefixtures("no_leaked_sockets")
+
 
 # -- a throwaway CA and a server certificate for 127.0.0.1 / localhost -------------------------
 

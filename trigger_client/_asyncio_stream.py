@@ -97,7 +97,9 @@ class _Stream(httpcore.AsyncNetworkStream):
         self._transport.write(buffer)
 
     async def aclose(self) -> None:
-        self._transport.close()
+        # abort(), not close(): a TLS transport's close() waits for the server's close_notify (up
+        # to 30 s) before closing its socket, which would outlive a loop that ends meanwhile.
+        self._transport.abort()
         await asyncio.sleep(0)  # the socket itself closes on the loop's next turn
 
     async def start_tls(
@@ -116,10 +118,10 @@ class _Stream(httpcore.AsyncNetworkStream):
                 ssl_handshake_timeout=timeout,
             )
         except TimeoutError as exc:
-            self._transport.close()
+            self._transport.abort()
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except OSError as exc:  # ssl.SSLError included
-            self._transport.close()
+            self._transport.abort()
             raise httpcore.ConnectError(str(exc)) from exc
         if transport is None:  # pragma: no cover - only for a transport closed meanwhile
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
@@ -151,11 +153,12 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
         try:
-            connecting = loop.create_connection(_Protocol, host, port, local_addr=local)
-            if timeout is None:
-                transport, protocol = await connecting
-            else:
-                transport, protocol = await asyncio.wait_for(connecting, timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can drop a connection that completes
+            # while the caller is being cancelled (an open socket nobody closes).
+            async with asyncio.timeout(timeout):
+                transport, protocol = await loop.create_connection(
+                    _Protocol, host, port, local_addr=local
+                )
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
         except OSError as exc:

@@ -11,7 +11,7 @@ from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, RunStatus
 from trigger_client.testing import TriggerEmulator
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
 
 SUCCESS = [RunStatus.QUEUED, RunStatus.EXECUTING, RunStatus.EXECUTING, RunStatus.COMPLETED]
 
