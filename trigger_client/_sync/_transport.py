@@ -62,6 +62,8 @@ class Transport:
         branch: str | None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: The base URL's own path (a prefix of every realtime target), split once.
+        self._base_path = urlsplit(self.base_url).path
         self.token = token
         self.timeout = timeout
         self.live_timeout = live_timeout
@@ -258,7 +260,7 @@ class Transport:
         connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
         if connections is not None:
             target = (
-                quote(urlsplit(self.base_url).path + path, safe="/")
+                quote(self._base_path + path, safe="/")
                 + "?"
                 + urlencode(params, quote_via=quote, safe="")
             )
