@@ -135,10 +135,6 @@ class AsyncRealtimeConnections:
         self._header_block: tuple[Sequence[tuple[bytes, bytes]], bytes] | None = None
 
     @property
-    def origin(self) -> httpcore.Origin:
-        return self._origin
-
-    @property
     def idle_count(self) -> int:
         return len(self._idle)
 

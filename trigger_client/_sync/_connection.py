@@ -136,10 +136,6 @@ class RealtimeConnections:
         self._header_block: tuple[Sequence[tuple[bytes, bytes]], bytes] | None = None
 
     @property
-    def origin(self) -> httpcore.Origin:
-        return self._origin
-
-    @property
     def idle_count(self) -> int:
         return len(self._idle)
 
