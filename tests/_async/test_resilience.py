@@ -357,6 +357,7 @@ async def test_a_cached_answer_of_another_shape_is_never_merged(emu: TriggerEmul
     assert not any(r.status == 409 for r in log[cached:])  # no second resync was needed
 
 
+@pytest.mark.usefixtures("no_jitter")  # the bound below is exact, not a gamble on jitter
 async def test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun(
     emu: TriggerEmulator,
 ) -> None:
@@ -383,6 +384,7 @@ async def test_a_cached_live_answer_echoing_the_cursor_is_busted_not_spun(
     assert len(live) <= 25, f"{len(live)} live requests in 1.5 s against a cached answer"
 
 
+@pytest.mark.usefixtures("no_jitter")  # the bound below is exact, not a gamble on jitter
 async def test_a_replayed_snapshot_at_the_same_offset_backs_off(emu: TriggerEmulator) -> None:
     """Electric 8600d255e fast-loop detection (>= 5 non-live requests at the same offset) and E2
     (PR #3701, a stale cached answer): a cache that answers the catch-up request with the
