@@ -28,6 +28,7 @@ from trigger_client import (
     TriggerConfigurationError,
     decode_public_token,
 )
+from trigger_client._backends import AsyncBackend
 from trigger_client.testing import TriggerEmulator, faults
 
 pytestmark = pytest.mark.anyio
@@ -184,7 +185,11 @@ async def test_rate_limit_error_carries_retry_after(emulator: TriggerEmulator) -
     assert info.value.retry_after == pytest.approx(7)
 
 
-async def test_realtime_connection_limit(emulator: TriggerEmulator) -> None:
+async def test_realtime_connection_limit(
+    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every backoff delay is its cap (no jitter), so the request count below is exact.
+    monkeypatch.setattr(AsyncBackend, "random", staticmethod(lambda: 1.0))
     run_id = emulator.create_run("t", {"n": 1})
     emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(429), times=None)
     async with client_for(emulator) as client:

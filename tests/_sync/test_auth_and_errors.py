@@ -29,6 +29,7 @@ from trigger_client import (
     TriggerConfigurationError,
     decode_public_token,
 )
+from trigger_client._backends import SyncBackend
 from trigger_client.testing import TriggerEmulator, faults
 
 pytestmark = pytest.mark.anyio
@@ -185,7 +186,11 @@ def test_rate_limit_error_carries_retry_after(emulator: TriggerEmulator) -> None
     assert info.value.retry_after == pytest.approx(7)
 
 
-def test_realtime_connection_limit(emulator: TriggerEmulator) -> None:
+def test_realtime_connection_limit(
+    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every backoff delay is its cap (no jitter), so the request count below is exact.
+    monkeypatch.setattr(SyncBackend, "random", staticmethod(lambda: 1.0))
     run_id = emulator.create_run("t", {"n": 1})
     emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(429), times=None)
     with client_for(emulator) as client:
