@@ -50,14 +50,17 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncRunPages": "RunPages",
     "AsyncRunIterator": "RunIterator",
     "AsyncRealtimeConnections": "RealtimeConnections",
+    "AsyncRealtimeHttpx": "RealtimeHttpx",
+    "AsyncShapeSender": "ShapeSender",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     # httpcore names
-    "AsyncNetworkStream": "NetworkStream",
+    "AsyncHTTPConnection": "HTTPConnection",
     "aclose": "close",
     # module paths in absolute imports (tests import trigger_client._async....)
     "_async": "_sync",
     "aread": "read",
+    "handle_async_request": "handle_request",
 }
 
 # Names that must never survive into sync code.

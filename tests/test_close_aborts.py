@@ -122,3 +122,42 @@ def test_a_wall_clock_jump_forces_a_catch_up_request(
         subscription.close()
     after = [r for r in emulator.requests[before:] if r.path == path]
     assert after and not after[0].live, "the first request after the jump must be a catch-up"
+
+
+def test_closing_one_subscription_leaves_the_others_long_poll_alone(
+    slow_emulator: TriggerEmulator,
+) -> None:
+    """Two subscriptions long-poll at once from two threads; closing one shuts its own socket
+    only: the other's long-poll stays in flight and delivers the next change, with no new
+    connection and no retry."""
+    from tests._relay import relay_to
+
+    emu = slow_emulator
+    run_a, run_b = emu.create_run("t", {"n": 1}), emu.create_run("t", {"n": 2})
+    with relay_to(emu.base_url) as relay:
+        with TriggerClient(base_url=relay.url, access_token=emu.secret_key) as client:
+            sub_a = client.runs.subscribe_to_run(run_a, timeout=60)
+            sub_b = client.runs.subscribe_to_run(run_b, timeout=60)
+            next(sub_a)
+            next(sub_b)
+            got_b: list[object] = []
+            rest_a: dict[str, object] = {}
+            worker_a = threading.Thread(target=lambda: rest_a.update(rest=list(sub_a)))
+            worker_b = threading.Thread(target=lambda: got_b.append(next(sub_b)))
+            worker_a.start()
+            worker_b.start()
+            _wait_until_live(emu, run_a)
+            _wait_until_live(emu, run_b)
+            connections_before = relay.connections
+            requests_before = len(relay.realtime_requests())
+            sub_a.close()
+            worker_a.join(5)
+            assert not worker_a.is_alive() and rest_a["rest"] == []
+            emu.play(run_b, ["dequeue"], interval=0)
+            worker_b.join(10)
+            assert not worker_b.is_alive(), "the other subscription's long-poll was disturbed"
+            assert len(got_b) == 1
+            # b's change came over the long-poll already in flight: nothing new was opened or sent
+            assert relay.connections == connections_before == 2
+            assert len(relay.realtime_requests()) == requests_before
+            sub_b.close()

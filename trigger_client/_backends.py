@@ -1,4 +1,4 @@
-"""Time, cancellation and the default HTTP client, async and sync: the only place the twins differ.
+"""Time, cancellation, sockets and the default HTTP client, async and sync: where the twins differ.
 
 Async code calls ``await AsyncBackend.sleep(...)`` and uses ``AsyncAbortScope``; unasync's
 ``Async* -> Sync*`` rule turns those into ``SyncBackend.sleep(...)`` and ``SyncAbortScope`` in the
@@ -7,7 +7,6 @@ generated sync code, so the sync twin really sleeps and can really be interrupte
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import random
@@ -65,14 +64,9 @@ class AsyncBackend:
         )
 
     @staticmethod
-    def realtime_network_backend() -> httpcore.AsyncNetworkBackend:
-        """Sockets for realtime connections: a lean asyncio stream under asyncio, httpcore's
-        anyio backend under trio."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # not asyncio: trio
-            return httpcore.AnyIOBackend()
-        return _asyncio_backend()
+    def network_backend() -> httpcore.AsyncNetworkBackend | None:
+        """Sockets for the SDK's own realtime connections: httpcore's default (anyio)."""
+        return None
 
     @staticmethod
     async def close_quietly(resource: Any) -> None:
@@ -119,9 +113,9 @@ class SyncBackend:
         return client
 
     @staticmethod
-    def realtime_network_backend() -> httpcore.NetworkBackend:
-        """Sockets that ``close()`` from another thread can interrupt mid-read."""
-        return _AbortableBackend(httpcore.SyncBackend())
+    def network_backend() -> httpcore.NetworkBackend | None:
+        """Sockets that an abort from another thread can interrupt mid-read."""
+        return _abortable_backend()
 
     @staticmethod
     def close_quietly(resource: Any) -> None:
@@ -145,10 +139,14 @@ def _tls_context() -> ssl.SSLContext:
 
 
 @functools.cache
-def _asyncio_backend() -> httpcore.AsyncNetworkBackend:
-    from ._asyncio_stream import AsyncioBackend
+def _abortable_backend() -> httpcore.NetworkBackend:
+    return _AbortableBackend(httpcore.SyncBackend())
 
-    return AsyncioBackend()
+
+def uses_proxy(client: httpx.Client | httpx.AsyncClient, url: str) -> bool:
+    """Whether ``client`` sends requests for ``url`` through a proxy, by httpx's own rules (the
+    proxies it read from the environment, with ``NO_PROXY``)."""
+    return client._transport_for_url(httpx.URL(url)) is not client._transport
 
 
 @functools.lru_cache(maxsize=8)
@@ -192,19 +190,23 @@ class AsyncAbortScope:
 class SyncAbortScope:
     """Runs one request (or sleep) at a time so that ``abort()`` from another thread stops it now.
 
-    A request sent through the SDK's own HTTP client is interrupted by shutting its socket down;
-    with an ``http_client`` of yours it ends at its read timeout instead.
+    A request sent over sockets of the SDK's (its own realtime connections, or an httpx client it
+    built) is interrupted by shutting down the socket it is reading, which this scope holds only
+    while that read lasts: an abort never shuts a socket that another request is using. With an
+    ``http_client`` of yours a request ends at its read timeout instead.
     """
 
     def __init__(self) -> None:
-        self._thread: int | None = None
+        self._lock = threading.Lock()
+        self._reading: httpcore.NetworkStream | None = None
         self._wake = threading.Event()
         self.aborted = False
 
     def run(self, fn: Callable[[], T]) -> T:
         if self.aborted:
             raise RequestAborted
-        self._thread = threading.get_ident()
+        previous = getattr(_running, "scope", None)
+        _running.scope = self
         try:
             return fn()
         except Exception:
@@ -212,55 +214,70 @@ class SyncAbortScope:
                 raise RequestAborted from None
             raise
         finally:
-            self._thread = None
+            _running.scope = previous
 
     def sleep(self, seconds: float) -> None:
         if self.aborted or self._wake.wait(max(0.0, seconds)):
             raise RequestAborted
 
     def abort(self) -> None:
-        self.aborted = True
+        with self._lock:
+            self.aborted = True
+            if self._reading is not None:
+                _shutdown(self._reading)
         self._wake.set()
-        thread = self._thread
-        if thread is not None and thread != threading.get_ident():
-            _interrupt(thread)
+
+    def _read_started(self, stream: httpcore.NetworkStream) -> None:
+        with self._lock:
+            if self.aborted:
+                _shutdown(stream)
+            self._reading = stream
+
+    def _read_ended(self) -> None:
+        with self._lock:
+            self._reading = None
 
 
 # -- interrupting a blocked socket read from another thread -------------------------------------
 
-_reading: dict[int, httpcore.NetworkStream] = {}
+#: The scope whose ``run`` this thread is in, if any.
+_running = threading.local()
 
 
-def _interrupt(thread: int) -> None:
-    stream = _reading.get(thread)
-    if stream is None:
-        return
+def _shutdown(stream: httpcore.NetworkStream) -> None:
+    """Shut the stream's socket down: a read blocked on it (in any thread) returns at once."""
     sock = stream.get_extra_info("socket")
     if isinstance(sock, socket.socket):
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            # socket.socket's own shutdown, also for a TLS socket (whose own shutdown would drop
+            # its TLS state under a read in progress).
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
         except OSError:
             pass
 
 
 class _AbortableStream(httpcore.NetworkStream):
-    """A network stream that records which thread is blocked reading it."""
+    """A network stream whose reads the running ``SyncAbortScope`` can interrupt, and whose
+    ``close()`` also ends a read in progress in another thread."""
 
     def __init__(self, inner: httpcore.NetworkStream) -> None:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        thread = threading.get_ident()
-        _reading[thread] = self._inner
+        scope: SyncAbortScope | None = getattr(_running, "scope", None)
+        if scope is None:
+            return self._inner.read(max_bytes, timeout)
+        scope._read_started(self._inner)
         try:
             return self._inner.read(max_bytes, timeout)
         finally:
-            _reading.pop(thread, None)
+            scope._read_ended()
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, timeout)
 
     def close(self) -> None:
+        _shutdown(self._inner)
         self._inner.close()
 
     def start_tls(

@@ -9,6 +9,7 @@ import pytest
 
 from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, RunStatus
+from trigger_client._async._connection import AsyncRealtimeConnections
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -107,8 +108,8 @@ async def test_a_dropped_subscription_holds_no_connection(emulator: TriggerEmula
             async for run in client.runs.subscribe_to_run(run_id, timeout=30):
                 assert run.status == RunStatus.QUEUED
                 break  # dropped: never closed, never finished
-        connections = client._transport.realtime_connections()
-        assert connections is not None
+        connections = client._transport.realtime_sender()
+        assert isinstance(connections, AsyncRealtimeConnections)
         # each dropped subscription gave its connection back; the next one reused it
         assert (connections.busy_count, connections.idle_count) == (0, 1)
     assert (connections.busy_count, connections.idle_count) == (0, 0)
@@ -119,8 +120,8 @@ async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: Trigger
     client = AsyncTriggerClient(base_url=emulator.base_url, access_token=emulator.secret_key)
     subscription = client.runs.subscribe_to_run(run_id, timeout=30)
     await subscription.__anext__()
-    connections = client._transport.realtime_connections()
-    assert connections is not None
+    connections = client._transport.realtime_sender()
+    assert isinstance(connections, AsyncRealtimeConnections)
     await client.aclose()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
     with pytest.raises(RuntimeError, match="client has been closed"):

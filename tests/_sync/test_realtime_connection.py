@@ -10,6 +10,7 @@ import pytest
 
 from tests._relay import relay_to
 from trigger_client import RunStatus, TriggerClient
+from trigger_client._sync._connection import RealtimeConnections
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -96,8 +97,8 @@ def test_a_dropped_subscription_holds_no_connection(emulator: TriggerEmulator) -
             for run in client.runs.subscribe_to_run(run_id, timeout=30):
                 assert run.status == RunStatus.QUEUED
                 break  # dropped: never closed, never finished
-        connections = client._transport.realtime_connections()
-        assert connections is not None
+        connections = client._transport.realtime_sender()
+        assert isinstance(connections, RealtimeConnections)
         # each dropped subscription gave its connection back; the next one reused it
         assert (connections.busy_count, connections.idle_count) == (0, 1)
     assert (connections.busy_count, connections.idle_count) == (0, 0)
@@ -108,8 +109,8 @@ def test_a_subscription_of_a_closed_client_fails_at_once(emulator: TriggerEmulat
     client = TriggerClient(base_url=emulator.base_url, access_token=emulator.secret_key)
     subscription = client.runs.subscribe_to_run(run_id, timeout=30)
     subscription.__next__()
-    connections = client._transport.realtime_connections()
-    assert connections is not None
+    connections = client._transport.realtime_sender()
+    assert isinstance(connections, RealtimeConnections)
     client.close()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
     with pytest.raises(RuntimeError, match="client has been closed"):

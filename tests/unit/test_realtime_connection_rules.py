@@ -1,15 +1,24 @@
-"""The pure rules of the realtime connection: when to connect directly, and content decoding."""
+"""The pure rules of realtime requests: the base URL split once, targets, responses, decoding;
+and which sender a client's realtime requests take."""
 
 from __future__ import annotations
 
 import gzip
 import zlib
 
-import httpcore
+import httpx
 import pytest
 
-from trigger_client._async._connection import decode_content, direct_origin
-from trigger_client._protocol.http1 import Http1ProtocolError
+from trigger_client import AsyncTriggerClient, TriggerClient
+from trigger_client._async._connection import AsyncRealtimeConnections, AsyncRealtimeHttpx
+from trigger_client._exceptions import TriggerConfigurationError
+from trigger_client._protocol.shape_http import (
+    BaseUrl,
+    ContentDecodingError,
+    ShapeResponse,
+    decode_content,
+)
+from trigger_client._sync._connection import RealtimeConnections, RealtimeHttpx
 
 
 @pytest.fixture(autouse=True)
@@ -19,36 +28,60 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
 
 
-def test_direct_origin_of_plain_urls() -> None:
-    assert direct_origin("https://api.trigger.dev") == httpcore.Origin(
-        b"https", b"api.trigger.dev", 443
+@pytest.mark.parametrize(
+    ("url", "scheme", "host", "port", "host_header", "path"),
+    [
+        ("https://api.trigger.dev", "https", "api.trigger.dev", 443, "api.trigger.dev", ""),
+        ("https://api.trigger.dev:443/", "https", "api.trigger.dev", 443, "api.trigger.dev", ""),
+        ("http://127.0.0.1:8030/prefix", "http", "127.0.0.1", 8030, "127.0.0.1:8030", "/prefix"),
+        ("HTTP://Example.COM", "http", "example.com", 80, "example.com", ""),
+        ("http://example.com:80/a/b/", "http", "example.com", 80, "example.com", "/a/b"),
+        ("http://[::1]:3030", "http", "::1", 3030, "[::1]:3030", ""),
+        ("https://[2001:db8::1]/api", "https", "2001:db8::1", 443, "[2001:db8::1]", "/api"),
+    ],
+)
+def test_base_url_parts(
+    url: str, scheme: str, host: str, port: int, host_header: str, path: str
+) -> None:
+    base = BaseUrl(url)
+    assert (base.scheme, base.host, base.port, base.host_header, base.path) == (
+        scheme,
+        host,
+        port,
+        host_header,
+        path,
     )
-    assert direct_origin("http://127.0.0.1:8030/prefix") == httpcore.Origin(
-        b"http", b"127.0.0.1", 8030
-    )
-    assert direct_origin("HTTP://Example.COM") == httpcore.Origin(b"http", b"example.com", 80)
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "example.com", "http://", "http://h:99999"])
-def test_no_direct_origin_for_urls_httpx_must_judge(url: str) -> None:
-    assert direct_origin(url) is None
+def test_base_url_rejects_what_is_not_an_http_url(url: str) -> None:
+    with pytest.raises(ValueError):
+        BaseUrl(url)
 
 
-def test_a_proxy_for_the_scheme_means_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
-    assert direct_origin("https://api.trigger.dev") is None
-    assert direct_origin("http://127.0.0.1:8030") is not None  # not its scheme
+@pytest.mark.parametrize("url", ["http://", "http://h:99999", "https://[::1"])
+def test_a_client_with_a_bad_base_url_fails_at_once(url: str) -> None:
+    with pytest.raises(TriggerConfigurationError, match="base_url"):
+        TriggerClient(base_url=url, access_token="tr_dev_x")
 
 
-def test_all_proxy_means_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALL_PROXY", "socks5://proxy.internal:1080")
-    assert direct_origin("https://api.trigger.dev") is None
+def test_targets_keep_the_prefix_and_encode_the_query() -> None:
+    base = BaseUrl("http://h/pre fix/")
+    target = base.target("/realtime/v1/runs/run_1", [("offset", "-1"), ("where", "a b&c=/")])
+    assert target == "/pre%20fix/realtime/v1/runs/run_1?offset=-1&where=a%20b%26c%3D%2F"
+    assert BaseUrl("http://h").target("/x", []) == "/x"
 
 
-def test_no_proxy_bypass_connects_directly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
-    monkeypatch.setenv("NO_PROXY", "trigger.dev")
-    assert direct_origin("https://api.trigger.dev") is not None
+def test_a_shape_response_keeps_repeated_headers() -> None:
+    response = ShapeResponse(
+        200, [("Electric-Offset", "0_0"), ("vary", "a"), ("Vary", "b")], b"[]", "http://h/x"
+    )
+    assert response.headers == {"electric-offset": "0_0", "vary": "a, b"}
+    assert list(response.header_list) == [
+        ("Electric-Offset", "0_0"),
+        ("vary", "a"),
+        ("Vary", "b"),
+    ]
 
 
 def test_decode_content() -> None:
@@ -63,6 +96,70 @@ def test_decode_content() -> None:
 
 
 @pytest.mark.parametrize(("body", "encoding"), [(b"not gzip", "gzip"), (b"x", "br")])
-def test_undecodable_content_is_a_protocol_error(body: bytes, encoding: str) -> None:
-    with pytest.raises(Http1ProtocolError):
+def test_undecodable_content_is_a_decoding_error(body: bytes, encoding: str) -> None:
+    with pytest.raises(ContentDecodingError):
         decode_content(body, encoding)
+
+
+# -- which sender ------------------------------------------------------------------------------
+
+
+def test_the_sdk_connects_directly_without_a_proxy() -> None:
+    with TriggerClient(base_url="http://127.0.0.1:8030/p", access_token="tr_dev_x") as client:
+        assert isinstance(client._transport.realtime_sender(), RealtimeConnections)
+
+
+def test_an_http_client_of_yours_carries_realtime_requests() -> None:
+    with (
+        httpx.Client() as http,
+        TriggerClient(
+            base_url="http://127.0.0.1:8030", access_token="tr_dev_x", http_client=http
+        ) as client,
+    ):
+        assert isinstance(client._transport.realtime_sender(), RealtimeHttpx)
+
+
+@pytest.mark.anyio
+async def test_an_http_client_of_yours_carries_realtime_requests_async() -> None:
+    async with (
+        httpx.AsyncClient() as http,
+        AsyncTriggerClient(
+            base_url="http://127.0.0.1:8030", access_token="tr_dev_x", http_client=http
+        ) as client,
+    ):
+        assert isinstance(client._transport.realtime_sender(), AsyncRealtimeHttpx)
+    async with AsyncTriggerClient(base_url="http://[::1]:8030", access_token="x") as client:
+        assert isinstance(client._transport.realtime_sender(), AsyncRealtimeConnections)
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "proxied"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.internal:3128"}, "https://api.trigger.dev", True),
+        ({"HTTPS_PROXY": "http://proxy.internal:3128"}, "http://127.0.0.1:8030", False),
+        ({"ALL_PROXY": "http://proxy.internal:3128"}, "https://api.trigger.dev", True),
+        (
+            {"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "trigger.dev"},
+            "https://api.trigger.dev",
+            False,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "other.dev"},
+            "https://api.trigger.dev",
+            True,
+        ),
+        ({"HTTP_PROXY": "http://proxy.internal:3128", "NO_PROXY": "*"}, "http://h", False),
+    ],
+)
+def test_proxies_follow_httpx_rules(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str, proxied: bool
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with TriggerClient(base_url=url, access_token="tr_dev_x") as client:
+        sender = client._transport.realtime_sender()
+        assert isinstance(sender, RealtimeHttpx) is proxied
+        assert isinstance(sender, RealtimeConnections) is not proxied
+        # the same decision as httpx's own for a REST call
+        http = client._transport.http_client
+        assert (http._transport_for_url(httpx.URL(url)) is not http._transport) is proxied

@@ -1,138 +1,93 @@
-"""Connections of their own for realtime long-polls: no pool, no httpx, no h11.
+"""The realtime seam: ``send`` one shape request, get a ``ShapeResponse`` back, two ways.
 
-A long-poll sent through an httpx client pays for URL parsing, the auth, redirect and cookie
-machinery, the pool's search of every waiting request (which grows with the square of the number
-waiting) and h11's general-purpose HTTP/1.1 state machine; a GET re-sent as soon as its answer is
-read needs none of it (``bench/FINDINGS.md``). So, when the SDK owns the HTTP stack (no
-``http_client`` of yours and no proxy for the API's URL), realtime long-polls go over connections
-of their own, one per request in flight: sockets, TLS and timeouts come from httpcore's network
-backends (a lean asyncio stream under asyncio, anyio under trio, plain sockets for the blocking
-client), the HTTP/1.1 framing from the pure ``_protocol.http1``. REST calls stay on httpx.
+``AsyncRealtimeConnections`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
+connections of the SDK's own, one per long-poll in flight, kept alive and handed back when the
+answer is read; no pool to search (a pool re-examines every waiting request when a connection is
+released, which grows with the square of the number waiting: ``bench/FINDINGS.md``). httpcore and
+h11 frame and parse every byte; respx's httpcore mocker intercepts these requests.
+
+``AsyncRealtimeHttpx``: through an httpx client (yours, or the SDK's when a proxy from the
+environment applies), so its transports, limits, proxies, event hooks and mocks see every request.
 """
 
 from __future__ import annotations
 
 import ssl
-import zlib
 from collections import deque
-from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
+from typing import Protocol
 
 import httpcore
 import httpx
 
 from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import APIConnectionError, APITimeoutError
-from .._protocol.http1 import (
-    Http1ProtocolError,
-    Http1Response,
-    ResponseReader,
-    header_block,
-    request_line,
-)
 from .._protocol.retry import connection_error_message
+from .._protocol.shape_http import (
+    ACCEPT_ENCODING,
+    BaseUrl,
+    ContentDecodingError,
+    ShapeHttpRequest,
+    ShapeResponse,
+    decode_content,
+)
 
-__all__ = ["AsyncRealtimeConnections", "ShapeResponse", "decode_content", "direct_origin"]
-
-#: What we accept and can decode (``zlib`` handles both).
-ACCEPT_ENCODING = b"gzip, deflate"
-
-
-class ShapeResponse:
-    """A realtime answer the feed reads: status, headers (names lower-cased) and the body."""
-
-    __slots__ = ("content", "headers", "status_code")
-
-    def __init__(self, status_code: int, headers: dict[str, str], content: bytes) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.content = content
-
-
-def direct_origin(base_url: str) -> httpcore.Origin | None:
-    """The origin to connect to directly, or None when the URL needs httpx (a proxy from the
-    environment applies to it, or it is not plain ``http``/``https``)."""
-    parts = urlsplit(base_url)
-    scheme, host = parts.scheme.lower(), parts.hostname
-    if scheme not in ("http", "https") or not host:
-        return None
-    try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError:
-        return None
-    proxies = getproxies()
-    if (proxies.get(scheme) or proxies.get("all")) and not proxy_bypass(host):
-        return None
-    return httpcore.Origin(scheme.encode("ascii"), host.encode("idna"), port)
-
-
-def decode_content(body: bytes, encoding: str | None) -> bytes:
-    """The body with its ``content-encoding`` (gzip or deflate) undone."""
-    if not encoding or encoding == "identity" or not body:
-        return body
-    try:
-        if encoding == "gzip":
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:  # raw deflate, as some servers send it
-                return zlib.decompress(body, -zlib.MAX_WBITS)
-    except zlib.error as exc:
-        raise Http1ProtocolError(f"cannot decode a {encoding} body: {exc}") from None
-    raise Http1ProtocolError(f"unexpected content-encoding {encoding!r}")
-
+__all__ = ["AsyncRealtimeConnections", "AsyncRealtimeHttpx", "AsyncShapeSender"]
 
 #: Seconds an idle realtime connection is kept for the next long-poll.
 KEEPALIVE_EXPIRY = 30.0
-#: Bytes asked of the socket per read.
-READ_SIZE = 64 * 1024
+
+_CLOSED = "Cannot send a request, as the client has been closed."
 
 
-class _Connection:
-    """One open socket (TLS or not) and when it was last given back."""
+class AsyncShapeSender(Protocol):
+    """Sends realtime shape requests; any status comes back, network failures raise
+    ``APIConnectionError`` / ``APITimeoutError`` (the feed owns retries)."""
 
-    __slots__ = ("idle_since", "stream")
+    async def send(
+        self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
+    ) -> ShapeResponse: ...
 
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self.stream = stream
-        self.idle_since = 0.0
+    async def aclose(self) -> None: ...
+
+
+def _httpx_request(url: str) -> httpx.Request:
+    return httpx.Request("GET", url)
 
 
 class AsyncRealtimeConnections:
-    """Kept-alive HTTP/1.1 connections for realtime long-polls, one per request in flight.
+    """Kept-alive HTTP/1.1 connections (``httpcore.AsyncHTTPConnection``) to one origin, one per
+    request in flight.
 
-    Not a pool to search: a request takes the most recently used idle connection (or opens one)
-    and gives it back when its answer is read, so one subscription's long-polls reuse one
-    connection, K concurrent subscriptions hold K, and a subscription that is dropped between two
-    requests holds none. Idle connections expire after ``KEEPALIVE_EXPIRY`` seconds or when the
-    server closes them; a request that gets no byte back on a kept-alive connection is sent once
-    more on a new one (the GET is idempotent). Other failures raise ``APIConnectionError`` or
-    ``APITimeoutError``: the feed owns retries and backoff.
+    A request takes the most recently used idle connection (or opens one) and gives it back when
+    its answer is read, so one subscription's long-polls reuse one connection, K concurrent
+    subscriptions hold K, and a subscription dropped between two requests holds none. Idle
+    connections expire after ``keepalive_expiry`` seconds or when the server closes them; a request
+    that fails on a kept-alive connection before its answer is sent once more on another (the GET
+    is idempotent). ``aclose`` closes every connection, ending the requests in flight.
     """
 
     def __init__(
         self,
-        origin: httpcore.Origin,
+        base: BaseUrl,
         ssl_context: ssl.SSLContext | None,
         *,
         keepalive_expiry: float = KEEPALIVE_EXPIRY,
     ) -> None:
-        self._origin = origin
-        self._ssl_context = ssl_context if origin.scheme == b"https" else None
-        self._keepalive_expiry = keepalive_expiry
-        default_port = 443 if origin.scheme == b"https" else 80
-        self._host = (
-            origin.host if origin.port == default_port else b"%s:%d" % (origin.host, origin.port)
+        self._origin = httpcore.Origin(
+            base.scheme.encode("ascii"), base.host.encode("idna"), base.port
         )
+        self._ssl_context = ssl_context if base.scheme == "https" else None
+        self._keepalive_expiry = keepalive_expiry
+        self._default_headers = [
+            (b"host", base.host_header.encode("idna")),
+            (b"accept", b"*/*"),
+            (b"accept-encoding", ACCEPT_ENCODING),
+        ]
         # Most recently used last. deque and set operations are atomic, so the blocking client
         # may share this between threads without a lock.
-        self._idle: deque[_Connection] = deque()
-        self._busy: set[_Connection] = set()
+        self._idle: deque[httpcore.AsyncHTTPConnection] = deque()
+        self._busy: set[httpcore.AsyncHTTPConnection] = set()
         self._closed = False
-        # The encoded header lines, kept for the header list they were made from.
-        self._header_block: tuple[Sequence[tuple[bytes, bytes]], bytes] | None = None
 
     @property
     def idle_count(self) -> int:
@@ -142,156 +97,93 @@ class AsyncRealtimeConnections:
     def busy_count(self) -> int:
         return len(self._busy)
 
-    async def get(
-        self,
-        target: str,
-        headers: Sequence[tuple[bytes, bytes]],
-        *,
-        timeouts: Mapping[str, float | None],
-        abort: AsyncAbortScope | None = None,
-    ) -> ShapeResponse | httpx.Response:
-        """``GET target``: a 2xx or 409 as a ``ShapeResponse``, any other status as an
-        ``httpx.Response`` (for the typed errors). ``abort``: the caller's scope, whose abort
-        (which shuts a blocking socket down) must not be mistaken for a closed idle connection."""
-        cached = self._header_block
-        if cached is None or cached[0] is not headers:  # the transport keeps one list per token
-            block = header_block(
-                [
-                    (b"host", self._host),
-                    (b"accept", b"*/*"),
-                    (b"accept-encoding", ACCEPT_ENCODING),
-                    *headers,
-                ]
-            )
-            self._header_block = cached = (headers, block)
-        head = request_line(b"GET", target.encode("ascii")) + cached[1]
-        read_timeout = timeouts.get("read")
+    async def send(
+        self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
+    ) -> ShapeResponse:
+        """``GET`` the request's target. ``abort``: the caller's scope, whose abort (which may
+        shut a blocking socket down) must not be mistaken for a server closing a connection."""
+        origin = self._origin
+        core_request = httpcore.Request(
+            b"GET",
+            httpcore.URL(
+                scheme=origin.scheme,
+                host=origin.host,
+                port=origin.port,
+                target=request.target.encode("ascii"),
+            ),
+            headers=[*self._default_headers, *request.headers],
+            extensions={"timeout": dict(request.timeouts)},
+        )
         while True:
-            connection, reused = await self._checkout(timeouts.get("connect"))
-            reader = ResponseReader()
+            connection, reused = await self._checkout()
             try:
                 try:
-                    await connection.stream.write(head, timeouts.get("write"))
-                    response = None
-                    while response is None:
-                        response = reader.feed(
-                            await connection.stream.read(READ_SIZE, read_timeout)
-                        )
-                except (httpcore.NetworkError, Http1ProtocolError):
-                    if reused and not reader.received and not (abort is not None and abort.aborted):
-                        # The server had closed the kept-alive connection: once more, on a new one.
+                    response = await connection.handle_async_request(core_request)
+                    try:
+                        content = await response.aread()
+                    finally:
+                        await response.aclose()
+                except (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError):
+                    if reused and not self._closed and not (abort is not None and abort.aborted):
+                        # The server had closed the kept-alive connection: once more, on another.
                         await self._discard(connection)
                         continue
                     raise
             except httpcore.TimeoutException as exc:
                 await self._discard(connection)
-                raise APITimeoutError(request=self._httpx_request(target)) from exc
-            except (httpcore.NetworkError, Http1ProtocolError) as exc:
+                raise APITimeoutError(request=_httpx_request(request.url)) from exc
+            except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
                 await self._discard(connection)
+                if self._closed:
+                    raise RuntimeError(_CLOSED) from exc
                 raise APIConnectionError(
-                    f"Connection error: {type(exc).__name__}: {exc}",
-                    request=self._httpx_request(target),
+                    connection_error_message(exc), request=_httpx_request(request.url)
                 ) from exc
             except BaseException:  # cancelled or aborted mid-request: the connection is unusable
                 await self._discard(connection)
                 raise
-            if response.keep_alive:
-                await self._checkin(connection)
-            else:
-                await self._discard(connection)
-            return self._response(target, response)
+            await self._checkin(connection)
+            return _shape_response(response.status, response.headers, content, request.url)
 
-    async def _checkout(self, connect_timeout: float | None) -> tuple[_Connection, bool]:
+    async def _checkout(self) -> tuple[httpcore.AsyncHTTPConnection, bool]:
         if self._closed:  # what httpx raises for a closed client: a bug, not a network failure
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
-        now = AsyncBackend.monotonic()
+            raise RuntimeError(_CLOSED)
         while True:
             try:
                 connection = self._idle.pop()
             except IndexError:
                 break
-            if (
-                now - connection.idle_since > self._keepalive_expiry
-                or connection.stream.get_extra_info("is_readable")  # closed by the server
-            ):
-                await AsyncBackend.close_quietly(connection.stream)
+            if connection.has_expired() or not connection.is_available():
+                await AsyncBackend.close_quietly(connection)
                 continue
             self._busy.add(connection)
             return connection, True
-        connection = _Connection(await self._connect(connect_timeout))
+        connection = httpcore.AsyncHTTPConnection(
+            self._origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            network_backend=AsyncBackend.network_backend(),
+        )
         self._busy.add(connection)
         return connection, False
 
-    async def _connect(self, timeout: float | None) -> httpcore.AsyncNetworkStream:
-        host = self._origin.host.decode("ascii")
-        try:
-            backend = AsyncBackend.realtime_network_backend()
-            stream = await backend.connect_tcp(host, self._origin.port, timeout=timeout)
-        except httpcore.TimeoutException as exc:
-            raise APITimeoutError(request=self._httpx_request("/")) from exc
-        except (httpcore.NetworkError, OSError) as exc:
-            raise APIConnectionError(
-                f"Connection error: {type(exc).__name__}: {exc}", request=self._httpx_request("/")
-            ) from exc
-        if self._ssl_context is None:
-            return stream
-        try:
-            return await stream.start_tls(self._ssl_context, server_hostname=host, timeout=timeout)
-        except BaseException as exc:
-            await AsyncBackend.close_quietly(stream)
-            if isinstance(exc, httpcore.TimeoutException):
-                raise APITimeoutError(request=self._httpx_request("/")) from exc
-            if isinstance(exc, (httpcore.NetworkError, OSError)):
-                raise APIConnectionError(
-                    connection_error_message(exc), request=self._httpx_request("/")
-                ) from exc
-            raise
-
-    async def _checkin(self, connection: _Connection) -> None:
+    async def _checkin(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._busy.discard(connection)
-        if self._closed:
-            await AsyncBackend.close_quietly(connection.stream)
+        if self._closed or not connection.is_available():
+            await AsyncBackend.close_quietly(connection)
             return
-        now = connection.idle_since = AsyncBackend.monotonic()
         self._idle.append(connection)
         # Close what has been idle too long (the oldest are first).
-        while self._idle and now - self._idle[0].idle_since > self._keepalive_expiry:
+        while self._idle and self._idle[0].has_expired():
             try:
                 expired = self._idle.popleft()
             except IndexError:
                 break
-            await AsyncBackend.close_quietly(expired.stream)
+            await AsyncBackend.close_quietly(expired)
 
-    async def _discard(self, connection: _Connection) -> None:
+    async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._busy.discard(connection)
-        await AsyncBackend.close_quietly(connection.stream)
-
-    def _response(self, target: str, response: Http1Response) -> ShapeResponse | httpx.Response:
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in response.headers
-        }
-        encoding = headers.pop("content-encoding", None)
-        try:
-            content = decode_content(response.body, encoding)
-        except Http1ProtocolError as exc:
-            raise APIConnectionError(
-                f"Connection error: {exc}", request=self._httpx_request(target)
-            ) from None
-        status = response.status
-        if 200 <= status < 300 or status == 409:
-            return ShapeResponse(status, headers, content)
-        return httpx.Response(
-            status,
-            headers=list(headers.items()),
-            content=content,
-            request=self._httpx_request(target),
-        )
-
-    def _httpx_request(self, target: str) -> httpx.Request:
-        origin = self._origin
-        return httpx.Request(
-            "GET", f"{origin.scheme.decode()}://{self._host.decode('idna')}{target}"
-        )
+        await AsyncBackend.close_quietly(connection)
 
     async def aclose(self) -> None:
         """Close every connection, idle or in use (a request in flight then fails)."""
@@ -301,6 +193,66 @@ class AsyncRealtimeConnections:
                 connection = self._idle.pop()
             except IndexError:
                 break
-            await AsyncBackend.close_quietly(connection.stream)
+            await AsyncBackend.close_quietly(connection)
         for connection in list(self._busy):
             await self._discard(connection)
+
+
+def _shape_response(
+    status: int, raw_headers: list[tuple[bytes, bytes]], content: bytes, url: str
+) -> ShapeResponse:
+    header_list = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+    encoding = None
+    for name, value in header_list:
+        if name.lower() == "content-encoding":
+            encoding = value.strip().lower()
+    if encoding is not None:
+        try:
+            content = decode_content(content, encoding)
+        except ContentDecodingError as exc:
+            raise APIConnectionError(
+                f"Connection error: {exc}", request=_httpx_request(url)
+            ) from None
+        header_list = [(n, v) for n, v in header_list if n.lower() != "content-encoding"]
+    return ShapeResponse(status, header_list, content, url)
+
+
+class AsyncRealtimeHttpx:
+    """Realtime requests sent through an httpx client (never closed here)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(
+        self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
+    ) -> ShapeResponse:
+        timeouts = request.timeouts
+        http_request = self._client.build_request(
+            "GET",
+            request.url,
+            headers=[
+                (name.decode("ascii"), value.decode("ascii")) for name, value in request.headers
+            ],
+            timeout=httpx.Timeout(
+                connect=timeouts.get("connect"),
+                read=timeouts.get("read"),
+                write=timeouts.get("write"),
+                pool=timeouts.get("pool"),
+            ),
+        )
+        try:
+            response = await self._client.send(http_request)
+            await response.aread()
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(request=http_request) from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise APIConnectionError(connection_error_message(exc), request=http_request) from exc
+        header_list = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name != "content-encoding"  # httpx decoded the body
+        ]
+        return ShapeResponse(response.status_code, header_list, response.content, request.url)
+
+    async def aclose(self) -> None:
+        pass

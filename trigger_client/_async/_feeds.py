@@ -14,13 +14,11 @@ from functools import partial
 from typing import Any, Protocol
 
 import attrs
-import httpx
 
 from .._backends import AsyncAbortScope, AsyncBackend
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
-    RealtimeProtocolError,
     SubscriptionTimeout,
 )
 from .._generated.models import Run
@@ -28,7 +26,6 @@ from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
-from ._connection import AsyncRealtimeConnections
 from ._packets import AsyncPacketResolver
 from ._transport import AsyncTransport, decode_json, retry_after_seconds
 
@@ -89,8 +86,6 @@ class AsyncRealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or AsyncPacketResolver(transport)
         self._abort = AsyncAbortScope()
-        self._http: httpx.AsyncClient | None = None
-        self._connections: AsyncRealtimeConnections | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -101,9 +96,6 @@ class AsyncRealtimeFeed:
 
     async def aclose(self) -> None:
         self._abort.abort()
-        if self._http is not None:
-            self._transport.pools.release(self._http)
-            self._http = None
 
     def _check_clock_gap(self) -> None:
         """After the machine slept, catch up with a non-live request before going live again."""
@@ -124,10 +116,6 @@ class AsyncRealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._connections is None and self._http is None:
-                self._connections = self._transport.realtime_connections()
-                if self._connections is None:
-                    self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = await self._transport.token.get()
             read_timeout = (
@@ -143,8 +131,6 @@ class AsyncRealtimeFeed:
                         request.params,
                         token=token,
                         read_timeout=read_timeout,
-                        client=self._http,
-                        connections=self._connections,
                         abort=self._abort,
                     )
                 )
@@ -195,8 +181,6 @@ class AsyncRealtimeFeed:
                 if batch.rows:
                     return await self._packets.runs_from_rows(batch.rows)
                 continue
-            if not isinstance(response, httpx.Response):  # only a 2xx or 409 comes back light
-                raise RealtimeProtocolError(f"unexpected light response with status {status}")
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
                 if status == 429 and not self._warned_limit:

@@ -15,13 +15,11 @@ from functools import partial
 from typing import Any, Protocol
 
 import attrs
-import httpx
 
 from .._backends import SyncAbortScope, SyncBackend
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
-    RealtimeProtocolError,
     SubscriptionTimeout,
 )
 from .._generated.models import Run
@@ -29,7 +27,6 @@ from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
-from ._connection import RealtimeConnections
 from ._packets import PacketResolver
 from ._transport import Transport, decode_json, retry_after_seconds
 
@@ -90,8 +87,6 @@ class RealtimeFeed:
         self._log = ShapeLog(params)
         self._packets = packets or PacketResolver(transport)
         self._abort = SyncAbortScope()
-        self._http: httpx.Client | None = None
-        self._connections: RealtimeConnections | None = None
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
@@ -102,9 +97,6 @@ class RealtimeFeed:
 
     def close(self) -> None:
         self._abort.abort()
-        if self._http is not None:
-            self._transport.pools.release(self._http)
-            self._http = None
 
     def _check_clock_gap(self) -> None:
         """After the machine slept, catch up with a non-live request before going live again."""
@@ -125,10 +117,6 @@ class RealtimeFeed:
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
-            if self._connections is None and self._http is None:
-                self._connections = self._transport.realtime_connections()
-                if self._connections is None:
-                    self._http = self._transport.pools.acquire()
             request = self._log.next_request()
             token = self._transport.token.get()
             read_timeout = (
@@ -144,8 +132,6 @@ class RealtimeFeed:
                         request.params,
                         token=token,
                         read_timeout=read_timeout,
-                        client=self._http,
-                        connections=self._connections,
                         abort=self._abort,
                     )
                 )
@@ -196,8 +182,6 @@ class RealtimeFeed:
                 if batch.rows:
                     return self._packets.runs_from_rows(batch.rows)
                 continue
-            if not isinstance(response, httpx.Response):  # only a 2xx or 409 comes back light
-                raise RealtimeProtocolError(f"unexpected light response with status {status}")
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
                 if status == 429 and not self._warned_limit:

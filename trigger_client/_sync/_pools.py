@@ -1,94 +1,57 @@
 # Generated from trigger_client/_async/_pools.py by `make codegen` (codegen/gen_sync.py). Do not edit.
-"""The client's connections: httpx pools for REST, and the realtime connections.
+"""The client's connections: one httpx client for REST, and the senders of realtime long-polls.
 
-When the SDK owns the HTTP stack, realtime long-polls use ``AsyncRealtimeConnections`` (one per
-origin, see ``_connection``). When they must go through httpx (a proxy from the environment
-applies), each subscription is placed on a pool serving at most ``shard_size`` at once: one httpx
-pool handing out thousands of concurrent requests spends time that grows with the square of the
-number waiting (httpcore re-examines every queued request against every connection when one is
-released; at 2,000 subscriptions, shards of 64 spent 34 s of CPU where shards of 8 spent 10 s).
-Pools are created on demand and share one TLS context; REST calls use the first. An
-``http_client`` passed in by the user is used for everything as it is (and never closed).
+Realtime long-polls go through an ``http_client`` of yours when you passed one, through the SDK's
+httpx client when a proxy from the environment applies to the API's URL (by httpx's own rules),
+and over the SDK's own connections otherwise (one ``AsyncRealtimeConnections`` per origin). An
+``http_client`` passed in is used as it is and never closed.
 """
 
 from __future__ import annotations
 
-import httpcore
 import httpx
 
-from .._backends import SyncBackend, _tls_context
-from ._connection import RealtimeConnections
+from .._backends import SyncBackend, _tls_context, uses_proxy
+from .._protocol.shape_http import BaseUrl
+from ._connection import RealtimeConnections, RealtimeHttpx, ShapeSender
 
 __all__ = ["ConnectionPools"]
 
-#: Concurrent subscriptions per connection pool.
-SHARD_SIZE = 8
-
 
 class ConnectionPools:
-    """A growing set of httpx clients, each serving a bounded number of subscriptions."""
+    """The httpx client (yours or the SDK's) and the realtime senders, shared by the transports
+    of a client and its ``with_options`` copies."""
 
-    def __init__(
-        self,
-        timeout: httpx.Timeout,
-        http_client: httpx.Client | None = None,
-        *,
-        shard_size: int = SHARD_SIZE,
-    ) -> None:
-        self._timeout = timeout
-        self._shard_size = shard_size
+    def __init__(self, timeout: httpx.Timeout, http_client: httpx.Client | None = None) -> None:
         self._user_client = http_client
-        self._shards: list[httpx.Client] = []
-        self._load: dict[int, int] = {}
         self._closed = False
-        self._realtime: dict[tuple[bytes, bytes, int], RealtimeConnections] = {}
-        self.main = http_client or self._new_shard()
+        self._realtime: dict[tuple[str, str, int], RealtimeConnections] = {}
+        self.main = http_client or SyncBackend.default_http_client(timeout)
+        self._through_httpx = RealtimeHttpx(self.main)
 
     @property
     def owns_http(self) -> bool:
         """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
         return self._user_client is None
 
-    def realtime(self, origin: httpcore.Origin) -> RealtimeConnections:
-        """The realtime connections to ``origin`` (used when the SDK owns the HTTP stack)."""
-        key = (origin.scheme, origin.host, origin.port)
+    def realtime(self, base: BaseUrl) -> ShapeSender:
+        """The sender of realtime requests to ``base``."""
+        if self._user_client is not None or uses_proxy(self.main, base.url):
+            return self._through_httpx
+        key = (base.scheme, base.host, base.port)
         connections = self._realtime.get(key)
         if connections is None:
-            connections = self._realtime[key] = RealtimeConnections(origin, _tls_context())
+            if self._closed:  # what httpx raises for a closed client
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            connections = self._realtime[key] = RealtimeConnections(base, _tls_context())
         return connections
 
-    def _new_shard(self) -> httpx.Client:
-        client = SyncBackend.default_http_client(self._timeout)
-        self._shards.append(client)
-        self._load[id(client)] = 0
-        return client
-
-    @property
-    def shard_count(self) -> int:
-        return len(self._shards)
-
-    def acquire(self) -> httpx.Client:
-        """A pool for one more subscription (the least loaded one, or a new one)."""
-        if self._user_client is not None:
-            return self._user_client
-        best = min(self._shards, key=lambda c: self._load[id(c)])
-        if self._load[id(best)] >= self._shard_size:
-            best = self._new_shard()
-        self._load[id(best)] += 1
-        return best
-
-    def release(self, client: httpx.Client) -> None:
-        """The subscription using ``client`` ended."""
-        key = id(client)
-        if key in self._load and self._load[key] > 0:
-            self._load[key] -= 1
-
     def close(self) -> None:
-        """Close the pools the SDK created (not a user's ``http_client``)."""
+        """Close the connections the SDK made (not a user's ``http_client``)."""
         if self._closed:
             return
         self._closed = True
         for connections in list(self._realtime.values()):
             connections.close()
-        for client in self._shards:
-            client.close()
+        if self._user_client is None:
+            self.main.close()

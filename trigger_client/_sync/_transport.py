@@ -13,9 +13,7 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
 
-import httpcore
 import httpx
 
 from .._backends import SyncAbortScope, SyncBackend
@@ -27,6 +25,7 @@ from .._exceptions import (
     APITimeoutError,
     RateLimitError,
     RealtimeConnectionLimitError,
+    TriggerConfigurationError,
     error_message_from_body,
     status_error_class,
 )
@@ -37,8 +36,9 @@ from .._protocol.retry import (
     connection_error_message,
     parse_retry_after,
 )
+from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
-from ._connection import RealtimeConnections, ShapeResponse, direct_origin
+from ._connection import ShapeSender
 from ._pools import ConnectionPools
 
 __all__ = ["Transport"]
@@ -62,8 +62,11 @@ class Transport:
         branch: str | None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        #: The base URL's own path (a prefix of every realtime target), split once.
-        self._base_path = urlsplit(self.base_url).path
+        #: The base URL split once (scheme, host, port, path prefix of every realtime target).
+        try:
+            self._base = BaseUrl(self.base_url)
+        except ValueError as exc:
+            raise TriggerConfigurationError(f"base_url is not a valid URL: {exc}") from None
         self.token = token
         self.timeout = timeout
         self.live_timeout = live_timeout
@@ -73,7 +76,7 @@ class Transport:
         self._client = self.pools.main
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
-        self._origin: httpcore.Origin | None | bool = False  # False: not looked up yet
+        self._realtime_sender: ShapeSender | None = None
 
     @property
     def http_client(self) -> httpx.Client:
@@ -230,16 +233,12 @@ class Transport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_connections(self) -> RealtimeConnections | None:
-        """The connections for realtime long-polls when the SDK owns the HTTP stack (no
-        ``http_client`` of yours, no proxy for the URL); None means: use httpx."""
-        if not self.pools.owns_http:
-            return None
-        if self._origin is False:
-            self._origin = direct_origin(self.base_url)
-        if not isinstance(self._origin, httpcore.Origin):
-            return None
-        return self.pools.realtime(self._origin)
+    def realtime_sender(self) -> ShapeSender:
+        """The sender of this transport's realtime long-polls (chosen on first use)."""
+        sender = self._realtime_sender
+        if sender is None:
+            sender = self._realtime_sender = self.pools.realtime(self._base)
+        return sender
 
     def shape_request(
         self,
@@ -248,54 +247,23 @@ class Transport:
         *,
         token: str,
         read_timeout: float,
-        client: httpx.Client | None = None,
-        connections: RealtimeConnections | None = None,
         abort: SyncAbortScope | None = None,
-    ) -> httpx.Response | ShapeResponse:
+    ) -> ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
-        ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries.
-
-        Over ``connections`` when given (a 2xx or 409 then comes back as a ``ShapeResponse``),
-        else through ``client`` (or the main httpx client)."""
-        connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
-        if connections is not None:
-            target = (
-                quote(self._base_path + path, safe="/")
-                + "?"
-                + urlencode(params, quote_via=quote, safe="")
-            )
-            timeouts = {
-                "connect": connect_timeout,
-                "read": read_timeout,
-                "write": self.timeout.write,
-                "pool": self.timeout.pool,
-            }
-            return connections.get(
-                target, self._realtime_header_list(token), timeouts=timeouts, abort=abort
-            )
-        headers = {
-            **self._headers,
-            "authorization": f"Bearer {token}",
-            "x-trigger-electric-version": ELECTRIC_VERSION,
+        ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
+        timeouts = {
+            "connect": min(self.timeout.connect or 10.0, read_timeout),
+            "read": read_timeout,
+            "write": self.timeout.write,
+            "pool": self.timeout.pool,
         }
-        timeout = httpx.Timeout(
-            connect=connect_timeout,
-            read=read_timeout,
-            write=self.timeout.write,
-            pool=self.timeout.pool,
+        request = ShapeHttpRequest(
+            self._base,
+            self._base.target(path, params),
+            self._realtime_header_list(token),
+            timeouts,
         )
-        http = client or self._client
-        request = http.build_request(
-            "GET", self.base_url + path, params=params, headers=headers, timeout=timeout
-        )
-        try:
-            response = http.send(request)
-            response.read()
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(request=request) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(connection_error_message(exc), request=request) from exc
-        return response
+        return self.realtime_sender().send(request, abort)
 
     def _realtime_header_list(self, token: str) -> list[tuple[bytes, bytes]]:
         """The realtime request headers as bytes, built once per token."""
@@ -311,8 +279,17 @@ class Transport:
         self._realtime_headers = (token, encoded)
         return encoded
 
-    def status_error(self, response: httpx.Response, *, realtime: bool = False) -> APIStatusError:
+    def status_error(
+        self, response: httpx.Response | ShapeResponse, *, realtime: bool = False
+    ) -> APIStatusError:
         """The typed error for a failed response."""
+        if isinstance(response, ShapeResponse):
+            response = httpx.Response(
+                response.status_code,
+                headers=response.header_list,
+                content=response.content,
+                request=httpx.Request("GET", response.url),
+            )
         body = decode_body(response)
         message = error_message_from_body(body, response)
         cls = status_error_class(response.status_code)
@@ -347,7 +324,7 @@ def decode_json(response: httpx.Response) -> Any:
         ) from exc
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response | ShapeResponse) -> float | None:
     """The server's ``Retry-After`` (or ``x-ratelimit-reset`` in epoch ms) as seconds from now."""
     value = parse_retry_after(response.headers.get("retry-after"), now=SyncBackend.wall())
     if value is not None:
