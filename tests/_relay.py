@@ -43,6 +43,7 @@ class Relay:
         close_each: bool = False,
         prefix: str = "",
         tls: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
     ):
         self.upstream = upstream.rstrip("/")
         self.prefix = prefix
@@ -80,15 +81,17 @@ class Relay:
 
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 if isinstance(sys.exc_info()[1], _HandshakeFailed):
                     return  # counted; the client sees its own error
                 super().handle_error(request, client_address)
 
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = Server((host, 0), Handler)
         scheme = "http" if tls is None else "https"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"{scheme}://{shown}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def _handshake(self, tls: ssl.SSLContext, sock: socket.socket) -> ssl.SSLSocket:

@@ -236,8 +236,10 @@ class TriggerEmulator:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: use it as ``TRIGGER_API_URL``."""
-        return f"http://{self.host}:{self.port}"
+        """``http://127.0.0.1:<port>`` (``http://[::1]:<port>`` on IPv6): use it as
+        ``TRIGGER_API_URL``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def secret_key(self) -> str:
@@ -257,7 +259,8 @@ class TriggerEmulator:
         """Serve in a daemon thread; returns once the server accepts connections."""
         if self.running:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET  # "::1": IPv6
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self._requested_port))
         sock.listen(4096)
