@@ -23,11 +23,12 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
-from .._protocol.retry import classify_status, untrusted_certificate
+from .._protocol.responses import decode_json, retry_after_seconds
+from .._protocol.retry import Backoff, classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
 from ._packets import AsyncPacketResolver
-from ._transport import AsyncTransport, decode_json, retry_after_seconds
+from ._transport import AsyncTransport
 
 __all__ = ["AsyncPollFeed", "AsyncRealtimeFeed", "AsyncRunFeed"]
 
@@ -38,13 +39,6 @@ class AsyncRunFeed(Protocol):
     async def next_batch(self, deadline: float | None) -> Sequence[Run]: ...
 
     async def aclose(self) -> None: ...
-
-
-def remaining(deadline: float | None) -> float | None:
-    """Seconds left before ``deadline`` (a monotonic time), or None without a deadline."""
-    if deadline is None:
-        return None
-    return deadline - AsyncBackend.monotonic()
 
 
 def _deadline_passed() -> SubscriptionTimeout:
@@ -58,12 +52,12 @@ CLOCK_GAP = 5.0
 async def _sleep_within(
     abort: AsyncAbortScope,
     seconds: float,
-    deadline: float | None,
+    backoff: Backoff,
     cause: BaseException | None = None,
 ) -> None:
     """Sleep ``seconds`` (abortable), or raise SubscriptionTimeout (from ``cause``) if the
-    deadline comes first."""
-    left = remaining(deadline)
+    backoff's deadline comes first."""
+    left = backoff.remaining()
     if left is not None and left <= seconds:
         await abort.sleep(max(0.0, left))
         raise _deadline_passed() from cause
@@ -108,11 +102,10 @@ class AsyncRealtimeFeed:
         self._clock_mark = mark
 
     async def next_batch(self, deadline: float | None) -> Sequence[Run]:
-        policy = self._transport.retry_policy
-        attempt = 0
+        backoff = self._transport.backoff(deadline=deadline)
         refreshed = False
         while True:
-            left = remaining(deadline)
+            left = backoff.remaining()
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
@@ -138,18 +131,17 @@ class AsyncRealtimeFeed:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
                     raise
                 self._last_error = exc
-                if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
+                if backoff.expired():
                     raise _deadline_passed() from exc
-                delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
-                attempt += 1
+                delay = backoff.next_delay()
                 logger.debug(
                     "realtime %s: %s; reconnecting in %.2fs (attempt %d)",
                     self._path,
                     type(exc).__name__,
                     delay,
-                    attempt,
+                    backoff.attempt,
                 )
-                await _sleep_within(self._abort, delay, deadline, self._last_error)
+                await _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -171,11 +163,9 @@ class AsyncRealtimeFeed:
                     # A refetch is retried at once a few times, then backs off; a stale (cached)
                     # answer always backs off: re-asking a cache at once would spin.
                     if batch.stale or self._log.needs_backoff:
-                        delay = policy.delay(attempt, retry_after=None, random=AsyncBackend.random)
-                        attempt += 1
-                        await _sleep_within(self._abort, delay, deadline)
+                        await _sleep_within(self._abort, backoff.next_delay(), backoff)
                     continue
-                attempt = 0
+                backoff.reset()
                 refreshed = False
                 self._last_error = None
                 if batch.rows:
@@ -186,18 +176,17 @@ class AsyncRealtimeFeed:
                 if status == 429 and not self._warned_limit:
                     self._warned_limit = True
                     logger.warning("realtime %s: %s; backing off", self._path, self._last_error)
-                delay = policy.delay(
-                    attempt, retry_after=retry_after_seconds(response), random=AsyncBackend.random
+                delay = backoff.next_delay(
+                    retry_after_seconds(response.headers, now=AsyncBackend.wall())
                 )
-                attempt += 1
                 logger.debug(
                     "realtime %s: %s; retrying in %.2fs (attempt %d)",
                     self._path,
                     status,
                     delay,
-                    attempt,
+                    backoff.attempt,
                 )
-                await _sleep_within(self._abort, delay, deadline, self._last_error)
+                await _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -234,13 +223,12 @@ class AsyncPollFeed:
         self._abort.abort()
 
     async def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        backoff = self._transport.backoff(deadline=deadline)
         if self._next_poll is not None:
             await _sleep_within(
-                self._abort, max(0.0, self._next_poll - AsyncBackend.monotonic()), deadline
+                self._abort, max(0.0, self._next_poll - AsyncBackend.monotonic()), backoff
             )
         self._next_poll = AsyncBackend.monotonic() + self._interval
-        policy = self._transport.retry_policy
-        attempt = 0
         while True:
             try:
                 return [await self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
@@ -253,13 +241,12 @@ class AsyncPollFeed:
                 if classify_status(exc.status_code) != "transient":
                     raise
                 error = exc
-                retry_after = retry_after_seconds(exc.response)
-            delay = policy.delay(attempt, retry_after=retry_after, random=AsyncBackend.random)
-            attempt += 1
+                retry_after = retry_after_seconds(exc.response.headers, now=AsyncBackend.wall())
+            delay = backoff.next_delay(retry_after)
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            await _sleep_within(self._abort, delay, deadline, error)
+            await _sleep_within(self._abort, delay, backoff, error)
 
 
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:

@@ -19,6 +19,7 @@ import httpx
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "Backoff",
     "RetryPolicy",
     "StatusClass",
     "classify_exception",
@@ -79,6 +80,54 @@ class RetryPolicy:
             cap = self.max_delay
         jittered = random() * cap
         return max(retry_after or 0.0, jittered)
+
+
+class Backoff:
+    """One retry loop: how many retries so far, the next delay and what bounds the loop.
+
+    ``max_retries`` bounds the number of retries (None: unbounded); ``deadline`` (a time of
+    ``clock``, or None) bounds the time. Delays follow ``policy`` (full jitter, ``Retry-After`` as a
+    floor); ``reset()`` starts over after a success.
+    """
+
+    __slots__ = ("attempt", "clock", "deadline", "max_retries", "policy", "random")
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        random: Callable[[], float],
+        clock: Callable[[], float],
+        max_retries: int | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.policy = policy
+        self.random = random
+        self.clock = clock
+        self.max_retries = max_retries
+        self.deadline = deadline
+        self.attempt = 0
+
+    def can_retry(self) -> bool:
+        """False once ``max_retries`` retries were made."""
+        return self.max_retries is None or self.attempt < self.max_retries
+
+    def next_delay(self, retry_after: float | None = None) -> float:
+        """The delay before the next retry, counting it."""
+        delay = self.policy.delay(self.attempt, retry_after=retry_after, random=self.random)
+        self.attempt += 1
+        return delay
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (negative once passed), or None without one."""
+        return None if self.deadline is None else self.deadline - self.clock()
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def reset(self) -> None:
+        self.attempt = 0
 
 
 _AUTH = frozenset({401, 403})

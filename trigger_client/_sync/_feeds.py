@@ -24,11 +24,12 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
-from .._protocol.retry import classify_status, untrusted_certificate
+from .._protocol.responses import decode_json, retry_after_seconds
+from .._protocol.retry import Backoff, classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
 from ._packets import PacketResolver
-from ._transport import Transport, decode_json, retry_after_seconds
+from ._transport import Transport
 
 __all__ = ["PollFeed", "RealtimeFeed", "RunFeed"]
 
@@ -39,13 +40,6 @@ class RunFeed(Protocol):
     def next_batch(self, deadline: float | None) -> Sequence[Run]: ...
 
     def close(self) -> None: ...
-
-
-def remaining(deadline: float | None) -> float | None:
-    """Seconds left before ``deadline`` (a monotonic time), or None without a deadline."""
-    if deadline is None:
-        return None
-    return deadline - SyncBackend.monotonic()
 
 
 def _deadline_passed() -> SubscriptionTimeout:
@@ -59,12 +53,12 @@ CLOCK_GAP = 5.0
 def _sleep_within(
     abort: SyncAbortScope,
     seconds: float,
-    deadline: float | None,
+    backoff: Backoff,
     cause: BaseException | None = None,
 ) -> None:
     """Sleep ``seconds`` (abortable), or raise SubscriptionTimeout (from ``cause``) if the
-    deadline comes first."""
-    left = remaining(deadline)
+    backoff's deadline comes first."""
+    left = backoff.remaining()
     if left is not None and left <= seconds:
         abort.sleep(max(0.0, left))
         raise _deadline_passed() from cause
@@ -109,11 +103,10 @@ class RealtimeFeed:
         self._clock_mark = mark
 
     def next_batch(self, deadline: float | None) -> Sequence[Run]:
-        policy = self._transport.retry_policy
-        attempt = 0
+        backoff = self._transport.backoff(deadline=deadline)
         refreshed = False
         while True:
-            left = remaining(deadline)
+            left = backoff.remaining()
             if left is not None and left <= 0:
                 raise _deadline_passed() from self._last_error
             self._check_clock_gap()
@@ -139,18 +132,17 @@ class RealtimeFeed:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
                     raise
                 self._last_error = exc
-                if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
+                if backoff.expired():
                     raise _deadline_passed() from exc
-                delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
-                attempt += 1
+                delay = backoff.next_delay()
                 logger.debug(
                     "realtime %s: %s; reconnecting in %.2fs (attempt %d)",
                     self._path,
                     type(exc).__name__,
                     delay,
-                    attempt,
+                    backoff.attempt,
                 )
-                _sleep_within(self._abort, delay, deadline, self._last_error)
+                _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             status = response.status_code
             kind = classify_status(status, headers=response.headers)
@@ -172,11 +164,9 @@ class RealtimeFeed:
                     # A refetch is retried at once a few times, then backs off; a stale (cached)
                     # answer always backs off: re-asking a cache at once would spin.
                     if batch.stale or self._log.needs_backoff:
-                        delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
-                        attempt += 1
-                        _sleep_within(self._abort, delay, deadline)
+                        _sleep_within(self._abort, backoff.next_delay(), backoff)
                     continue
-                attempt = 0
+                backoff.reset()
                 refreshed = False
                 self._last_error = None
                 if batch.rows:
@@ -187,18 +177,17 @@ class RealtimeFeed:
                 if status == 429 and not self._warned_limit:
                     self._warned_limit = True
                     logger.warning("realtime %s: %s; backing off", self._path, self._last_error)
-                delay = policy.delay(
-                    attempt, retry_after=retry_after_seconds(response), random=SyncBackend.random
+                delay = backoff.next_delay(
+                    retry_after_seconds(response.headers, now=SyncBackend.wall())
                 )
-                attempt += 1
                 logger.debug(
                     "realtime %s: %s; retrying in %.2fs (attempt %d)",
                     self._path,
                     status,
                     delay,
-                    attempt,
+                    backoff.attempt,
                 )
-                _sleep_within(self._abort, delay, deadline, self._last_error)
+                _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             if kind == "auth" and self._transport.token.refreshable and not refreshed:
                 refreshed = True
@@ -235,13 +224,10 @@ class PollFeed:
         self._abort.abort()
 
     def next_batch(self, deadline: float | None) -> Sequence[Run]:
+        backoff = self._transport.backoff(deadline=deadline)
         if self._next_poll is not None:
-            _sleep_within(
-                self._abort, max(0.0, self._next_poll - SyncBackend.monotonic()), deadline
-            )
+            _sleep_within(self._abort, max(0.0, self._next_poll - SyncBackend.monotonic()), backoff)
         self._next_poll = SyncBackend.monotonic() + self._interval
-        policy = self._transport.retry_policy
-        attempt = 0
         while True:
             try:
                 return [self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
@@ -254,13 +240,12 @@ class PollFeed:
                 if classify_status(exc.status_code) != "transient":
                     raise
                 error = exc
-                retry_after = retry_after_seconds(exc.response)
-            delay = policy.delay(attempt, retry_after=retry_after, random=SyncBackend.random)
-            attempt += 1
+                retry_after = retry_after_seconds(exc.response.headers, now=SyncBackend.wall())
+            delay = backoff.next_delay(retry_after)
             logger.debug(
                 "poll %s: %s; retrying in %.2fs", self._run_id, type(error).__name__, delay
             )
-            _sleep_within(self._abort, delay, deadline, error)
+            _sleep_within(self._abort, delay, backoff, error)
 
 
 def retrieve_run(transport: Transport, run_id: str) -> Run:

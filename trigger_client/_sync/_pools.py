@@ -29,11 +29,6 @@ class ConnectionPools:
         self.main = http_client or SyncBackend.default_http_client(timeout)
         self._through_httpx = RealtimeHttpx(self.main)
 
-    @property
-    def owns_http(self) -> bool:
-        """True when the SDK built the HTTP stack (no ``http_client`` was passed in)."""
-        return self._user_client is None
-
     def realtime(self, base: BaseUrl) -> ShapeSender:
         """The sender of realtime requests to ``base``."""
         if self._user_client is not None or uses_proxy(self.main, base.url):

@@ -20,7 +20,6 @@ from .._backends import SyncAbortScope, SyncBackend
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
-    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     RateLimitError,
@@ -29,19 +28,20 @@ from .._exceptions import (
     error_message_from_body,
     status_error_class,
 )
+from .._protocol.responses import decode_body, decode_json, retry_after_seconds
 from .._protocol.retry import (
+    Backoff,
     RetryPolicy,
     classify_exception,
     classify_status,
     connection_error_message,
-    parse_retry_after,
 )
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
 from ._connection import ShapeSender
 from ._pools import ConnectionPools
 
-__all__ = ["Transport"]
+__all__ = ["Transport", "decode_json"]
 
 logger = logging.getLogger("trigger_client")
 
@@ -123,9 +123,8 @@ class Transport:
 
         Transient failures are retried ``retry_policy.max_retries`` times when ``idempotent``.
         """
-        policy = self.retry_policy
+        backoff = self.backoff(max_retries=self.retry_policy.max_retries if idempotent else 0)
         refreshed = False
-        attempt = 0
         while True:
             token = self.token.get()
             headers = {**self._headers, "authorization": f"Bearer {token}"}
@@ -165,42 +164,18 @@ class Transport:
                     )
                     self.token.refresh()
                     continue
-                if kind == "transient" and idempotent and attempt < policy.max_retries:
-                    delay = policy.delay(
-                        attempt,
-                        retry_after=retry_after_seconds(response),
-                        random=SyncBackend.random,
-                    )
-                    attempt += 1
-                    logger.debug(
-                        "%s %s: retry %d in %.2fs after %s",
-                        method,
-                        path,
-                        attempt,
-                        delay,
-                        response.status_code,
-                    )
-                    SyncBackend.sleep(delay)
-                    continue
-                raise self.status_error(response)
-            if (
-                idempotent
-                and attempt < policy.max_retries
-                and classify_exception(cause) == "transient"
-            ):
-                delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
-                attempt += 1
-                logger.debug(
-                    "%s %s: retry %d in %.2fs after %s",
-                    method,
-                    path,
-                    attempt,
-                    delay,
-                    type(cause).__name__,
+                if kind != "transient" or not backoff.can_retry():
+                    raise self.status_error(response)
+                _wait_to_retry(
+                    backoff,
+                    f"{method} {path}",
+                    response.status_code,
+                    retry_after_seconds(response.headers, now=SyncBackend.wall()),
                 )
-                SyncBackend.sleep(delay)
                 continue
-            raise error from cause
+            if classify_exception(cause) != "transient" or not backoff.can_retry():
+                raise error from cause
+            _wait_to_retry(backoff, f"{method} {path}", type(cause).__name__, None)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(self.request("GET", path, **kwargs))
@@ -210,25 +185,33 @@ class Transport:
 
     def download(self, url: str) -> httpx.Response:
         """GET a presigned URL (no credentials), retrying transient failures."""
-        policy = self.retry_policy
-        attempt = 0
+        backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
                 response = self._client.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
-                if attempt >= max(policy.max_retries, 2):
+                if not backoff.can_retry():
                     raise APIConnectionError(
                         f"Could not download an offloaded packet: {type(exc).__name__}"
                     ) from exc
+                retry_after = None
             else:
                 if response.status_code < 300:
                     return response
-                if classify_status(response.status_code) != "transient" or attempt >= max(
-                    policy.max_retries, 2
-                ):
+                if classify_status(response.status_code) != "transient" or not backoff.can_retry():
                     raise self.status_error(response)
-            SyncBackend.sleep(policy.delay(attempt, retry_after=None, random=SyncBackend.random))
-            attempt += 1
+                retry_after = retry_after_seconds(response.headers, now=SyncBackend.wall())
+            SyncBackend.sleep(backoff.next_delay(retry_after))
+
+    def backoff(self, *, max_retries: int | None = None, deadline: float | None = None) -> Backoff:
+        """A retry loop's backoff under this transport's policy (monotonic ``deadline``)."""
+        return Backoff(
+            self.retry_policy,
+            random=SyncBackend.random,
+            clock=SyncBackend.monotonic,
+            max_retries=max_retries,
+            deadline=deadline,
+        )
 
     # ------------------------------------------------------------------------------------------
     # realtime
@@ -303,33 +286,11 @@ class Transport:
             )
         error = cls(message, response=response, body=body)
         if isinstance(error, RateLimitError):
-            error.retry_after = retry_after_seconds(response)
+            error.retry_after = retry_after_seconds(response.headers, now=SyncBackend.wall())
         return error
 
 
-def decode_body(response: httpx.Response) -> object:
-    """The response body as JSON when it parses, else its text."""
-    try:
-        return json.loads(response.content) if response.content else None
-    except ValueError:
-        return response.text
-
-
-def decode_json(response: httpx.Response) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise APIResponseValidationError(
-            "the API returned a body that is not JSON", response=response, body=response.text
-        ) from exc
-
-
-def retry_after_seconds(response: httpx.Response | ShapeResponse) -> float | None:
-    """The server's ``Retry-After`` (or ``x-ratelimit-reset`` in epoch ms) as seconds from now."""
-    value = parse_retry_after(response.headers.get("retry-after"), now=SyncBackend.wall())
-    if value is not None:
-        return value
-    reset = response.headers.get("x-ratelimit-reset")
-    if reset and reset.isdigit():
-        return max(0.0, min(3600.0, int(reset) / 1000.0 - SyncBackend.wall()))
-    return None
+def _wait_to_retry(backoff: Backoff, what: str, reason: object, retry_after: float | None) -> None:
+    delay = backoff.next_delay(retry_after)
+    logger.debug("%s: retry %d in %.2fs after %s", what, backoff.attempt, delay, reason)
+    SyncBackend.sleep(delay)
