@@ -10,6 +10,8 @@ import pytest
 from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, RunStatus
 from trigger_client._async._connection import AsyncRealtimeConnections
+from trigger_client._backends import AsyncBackend
+from trigger_client._protocol.shape_http import BaseUrl, ShapeHttpRequest
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -126,3 +128,30 @@ async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: Trigger
     assert (connections.busy_count, connections.idle_count) == (0, 0)
     with pytest.raises(RuntimeError, match="client has been closed"):
         await subscription.__anext__()
+
+
+async def test_an_idle_connection_is_kept_for_its_keep_alive_expiry_only(
+    emulator: TriggerEmulator,
+) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    with relay_to(emulator.base_url) as relay:
+        base = BaseUrl(relay.url)
+        request = ShapeHttpRequest(
+            base,
+            base.target(f"/realtime/v1/runs/{run_id}", [("offset", "-1"), ("log", "full")]),
+            [(b"authorization", f"Bearer {emulator.secret_key}".encode())],
+            {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0},
+        )
+        connections = AsyncRealtimeConnections(base, None, keepalive_expiry=0.5)
+        try:
+            for _ in range(2):  # back to back: the kept-alive connection is reused
+                assert (await connections.send(request)).status_code == 200
+            assert (relay.connections, connections.idle_count) == (1, 1)
+            await AsyncBackend.sleep(
+                0.8
+            )  # past its expiry: closed, and the next request opens another
+            assert (await connections.send(request)).status_code == 200
+            assert (relay.connections, connections.idle_count, connections.busy_count) == (2, 1, 0)
+        finally:
+            await connections.aclose()
+        assert (connections.idle_count, connections.busy_count) == (0, 0)

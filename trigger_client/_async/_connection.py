@@ -85,7 +85,7 @@ class AsyncRealtimeConnections:
         ]
         # Most recently used last. deque and set operations are atomic, so the blocking client
         # may share this between threads without a lock.
-        self._idle: deque[httpcore.AsyncHTTPConnection] = deque()
+        self._idle: deque[tuple[httpcore.AsyncHTTPConnection, float]] = deque()  # and idle since
         self._busy: set[httpcore.AsyncHTTPConnection] = set()
         self._closed = False
 
@@ -150,9 +150,10 @@ class AsyncRealtimeConnections:
             raise RuntimeError(_CLOSED)
         while True:
             try:
-                connection = self._idle.pop()
+                connection, _ = self._idle.pop()
             except IndexError:
                 break
+            # has_expired: the keep-alive expiry passed, or the server closed the connection
             if connection.has_expired() or not connection.is_available():
                 await AsyncBackend.close_quietly(connection)
                 continue
@@ -172,11 +173,13 @@ class AsyncRealtimeConnections:
         if self._closed or not connection.is_available():
             await AsyncBackend.close_quietly(connection)
             return
-        self._idle.append(connection)
-        # Close what has been idle too long (the oldest are first).
-        while self._idle and self._idle[0].has_expired():
+        now = AsyncBackend.monotonic()
+        self._idle.append((connection, now))
+        # Close what has been idle too long (the oldest are first; a socket closed by the server
+        # is found when taken out).
+        while self._idle and now - self._idle[0][1] > self._keepalive_expiry:
             try:
-                expired = self._idle.popleft()
+                expired, _ = self._idle.popleft()
             except IndexError:
                 break
             await AsyncBackend.close_quietly(expired)
@@ -190,7 +193,7 @@ class AsyncRealtimeConnections:
         self._closed = True
         while True:
             try:
-                connection = self._idle.pop()
+                connection, _ = self._idle.pop()
             except IndexError:
                 break
             await AsyncBackend.close_quietly(connection)

@@ -86,7 +86,7 @@ class RealtimeConnections:
         ]
         # Most recently used last. deque and set operations are atomic, so the blocking client
         # may share this between threads without a lock.
-        self._idle: deque[httpcore.HTTPConnection] = deque()
+        self._idle: deque[tuple[httpcore.HTTPConnection, float]] = deque()  # and idle since
         self._busy: set[httpcore.HTTPConnection] = set()
         self._closed = False
 
@@ -149,9 +149,10 @@ class RealtimeConnections:
             raise RuntimeError(_CLOSED)
         while True:
             try:
-                connection = self._idle.pop()
+                connection, _ = self._idle.pop()
             except IndexError:
                 break
+            # has_expired: the keep-alive expiry passed, or the server closed the connection
             if connection.has_expired() or not connection.is_available():
                 SyncBackend.close_quietly(connection)
                 continue
@@ -171,11 +172,13 @@ class RealtimeConnections:
         if self._closed or not connection.is_available():
             SyncBackend.close_quietly(connection)
             return
-        self._idle.append(connection)
-        # Close what has been idle too long (the oldest are first).
-        while self._idle and self._idle[0].has_expired():
+        now = SyncBackend.monotonic()
+        self._idle.append((connection, now))
+        # Close what has been idle too long (the oldest are first; a socket closed by the server
+        # is found when taken out).
+        while self._idle and now - self._idle[0][1] > self._keepalive_expiry:
             try:
-                expired = self._idle.popleft()
+                expired, _ = self._idle.popleft()
             except IndexError:
                 break
             SyncBackend.close_quietly(expired)
@@ -189,7 +192,7 @@ class RealtimeConnections:
         self._closed = True
         while True:
             try:
-                connection = self._idle.pop()
+                connection, _ = self._idle.pop()
             except IndexError:
                 break
             SyncBackend.close_quietly(connection)
