@@ -155,3 +155,22 @@ def test_the_client_packages_still_export_the_subscription(side: str) -> None:
         assert getattr(package, name) is getattr(trigger_client, name)
     with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
         package.NoSuchThing  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["TriggerClient", "AsyncTriggerClient"])
+def test_runs_loads_what_a_subscription_uses_and_no_more(name: str) -> None:
+    loaded = _modules_after(
+        f"from trigger_client import {name}\n"
+        f"{name}(access_token='tr_dev_x', base_url='http://x').runs"
+    )
+    side = "_async" if name.startswith("Async") else "_sync"
+    for module in ("_generated.models", "_protocol.runs", f"{side}._feeds", f"{side}._resources"):
+        assert f"trigger_client.{module}" in loaded
+    for module in (
+        "cattrs",
+        "jwt",
+        "trigger_client._protocol.listing",
+        "trigger_client._protocol.tasks",
+        f"trigger_client.{side}._pagination",
+    ):
+        assert module not in loaded, module
