@@ -351,6 +351,24 @@ def _startup(data: dict[str, Any]) -> list[str]:
                 _verdict(f.get("ratio"), TARGETS[target]),
             ]
         )
+    for key, title in (
+        ("ready_sync_min", "import to ready, sync: fastest round"),
+        ("ready_async_min", "import to ready, async: fastest round"),
+        ("first_run_min", "first run: fastest round"),
+        ("tag_feed_min", "tag feed: fastest round"),
+    ):
+        f = figures.get(key)
+        if f:
+            table.append(
+                [
+                    title,
+                    f"{_ms(f.get('ours_net_s'), '.1f')} ({_ms(f.get('ours_s'))})",
+                    f"{_ms(f.get('official_net_s'), '.1f')} ({_ms(f.get('official_s'))})",
+                    _f(f.get("ratio"), ".2f"),
+                    _f(f.get("ratio_raw"), ".2f"),
+                    "",
+                ]
+            )
     cpu = figures.get("ready_sync_cpu") or {}
     table.append(
         [
