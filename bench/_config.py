@@ -29,9 +29,9 @@ class Sizes:
     #: 4. tag feed snapshot sizes and repeats
     tag_sizes: tuple[int, ...]
     tag_repeats: int
-    #: 5. import time and time to first run: repeats
-    import_repeats: int
-    first_run_repeats: int
+    #: 5. cold start: rounds of fresh processes (medians), and the tag feed's snapshot size
+    startup_repeats: int
+    startup_tag_size: int
 
 
 FULL = Sizes(
@@ -48,8 +48,8 @@ FULL = Sizes(
     fanout_round_timeout=60.0,
     tag_sizes=(2000, 10000),
     tag_repeats=3,
-    import_repeats=15,
-    first_run_repeats=5,
+    startup_repeats=7,
+    startup_tag_size=2000,
 )
 
 QUICK = Sizes(
@@ -66,6 +66,6 @@ QUICK = Sizes(
     fanout_round_timeout=30.0,
     tag_sizes=(500, 2000),
     tag_repeats=1,
-    import_repeats=5,
-    first_run_repeats=2,
+    startup_repeats=3,
+    startup_tag_size=2000,
 )

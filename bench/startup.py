@@ -1,76 +1,108 @@
-"""Scenario 5: cold import time, and the time to the first run of a fresh script.
+"""Scenario 5: cold start, as a user meets it, against the official SDK in the same run.
 
-Import: wall time of ``python -c "from trigger_client import TriggerClient"`` minus ``python -c
-"pass"`` (``import trigger_client`` alone loads next to nothing: public names load on first use, so
-the bench imports what a user needs to do anything), against
-``node --input-type=module -e "import '@trigger.dev/sdk/v3'"`` minus the same with nothing
-imported (run from tests/interop, where the SDK is installed). Fresh processes each time, the four
-commands interleaved, medians over repeats; one warm-up round first (bytecode caches, page cache).
-``python -X importtime`` gives the breakdown of ours.
+Everything of ours runs in a runtime-only install: a venv (cached in the temp directory, keyed by
+the wheel's hash) holding the wheel built from this tree and its runtime dependencies, nothing else
+(no dev tools that httpx or httpcore would import when present). Fresh processes, the commands of a
+round interleaved in rotating order, one warm-up round, medians over ``startup_repeats`` rounds; each
+figure is also given minus a bare interpreter (``python -c pass``, ``node -e ''``). The fastest of
+the rounds is reported too: on a loaded machine it is the round least disturbed by others.
 
-First run: from spawning ``python bench/scripts/first_run.py RUN_ID`` (the README's first example) or the
-official SDK's equivalent (``bench/node/first_run.mjs``) to the line it prints for the first run.
+- Import to ready: ``import trigger_client as t; c = t.TriggerClient(...); c.runs`` (and the same with
+  ``AsyncTriggerClient``) until the process exits, against node importing ``@trigger.dev/sdk/v3``
+  (ESM ``import`` and CommonJS ``require``; the faster of the two is the official figure).
+- Fresh process to the first run yielded: ``bench/scripts/first_run.py`` (the README's first example)
+  against ``bench/node/first_run.mjs`` and ``.cjs``, from spawning to the line printed for the run.
+- Fresh process to all runs of a tag feed (2,000 runs): ``bench/scripts/tag_feed.py`` against
+  ``bench/node/tag_feed.mjs`` and ``.cjs``, from spawning to the line printed after the last run.
+
+For each official figure the faster of its ES-module and CommonJS forms (each net of its bare node)
+is the one compared with.
+
+``python -X importtime`` of the import-to-ready line (runtime-only venv) gives the breakdown.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ._config import Sizes
 from ._driver import BenchServer, neutral_cwd, python_env
 from ._procs import REPO, LineProcess
-from ._stats import median, ratio
+from ._stats import median, ratio, spread
 
-__all__ = ["import_breakdown", "run_startup"]
+__all__ = ["import_breakdown", "run_startup", "runtime_python"]
 
 INTEROP = REPO / "tests" / "interop"
 NODE_FIRST_RUN = REPO / "bench" / "node" / "first_run.mjs"
+NODE_TAG_FEED = REPO / "bench" / "node" / "tag_feed.mjs"
+PY_FIRST_RUN = REPO / "bench" / "scripts" / "first_run.py"
+PY_TAG_FEED = REPO / "bench" / "scripts" / "tag_feed.py"
+RUNTIME_CACHE = Path(tempfile.gettempdir()) / "trigger-client-bench-runtime"
 
-#: Optional packages of this development venv that a user's install of trigger-client does not
-#: bring, but that are imported when present: httpcore imports trio; httpx imports its command
-#: line (click, pygments, rich). Blocking them measures what a runtime-only install pays.
-DEV_ONLY = ("trio", "click", "pygments", "rich")
-#: What a user imports to do anything (``import trigger_client`` alone loads almost nothing).
-IMPORT = "from trigger_client import TriggerClient"
-_BLOCK = f"import sys; sys.modules.update(dict.fromkeys({DEV_ONLY!r})); "
-
-IMPORT_COMMANDS: dict[str, tuple[list[str], str]] = {
-    "python_bare": ([sys.executable, "-c", "pass"], "neutral"),
-    "python_import": ([sys.executable, "-c", IMPORT], "neutral"),
-    "python_bare_runtime_only": ([sys.executable, "-c", _BLOCK + "pass"], "neutral"),
-    "python_import_runtime_only": (
-        [sys.executable, "-c", _BLOCK + IMPORT],
-        "neutral",
-    ),
-    "node_bare": (["node", "--input-type=module", "-e", ""], "interop"),
-    "node_import": (
-        ["node", "--input-type=module", "-e", "import '@trigger.dev/sdk/v3';"],
-        "interop",
-    ),
-}
+_CLIENT_ARGS = "access_token='tr_dev_bench', base_url='http://127.0.0.1:9'"
+READY_SYNC = f"import trigger_client as t; c = t.TriggerClient({_CLIENT_ARGS}); c.runs"
+READY_ASYNC = f"import trigger_client as t; c = t.AsyncTriggerClient({_CLIENT_ARGS}); c.runs"
 
 
-def _time_command(argv: list[str], cwd: str) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of one fresh process.
+def runtime_python(log: Callable[[str], None] = print) -> Path:
+    """The interpreter of a venv holding only the wheel of this tree and its runtime dependencies.
 
-    ``os.wait4`` blocks until the child exits: ``subprocess.run(timeout=...)`` polls with sleeps
-    of up to 50 ms, which quantised the first measurements into 50 ms steps. A timer kills a
-    child that hangs (60 s).
+    The wheel is built with ``pip wheel --no-deps`` (hatchling builds are reproducible, so an
+    unchanged tree gives the same bytes) and the venv is reused while the wheel's hash is the same.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-wheel-") as out:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, str(REPO)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        (wheel,) = Path(out).glob("trigger_client-*.whl")
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
+        venv = RUNTIME_CACHE / digest
+        python = venv / "bin" / "python"
+        if not (venv / "ready").exists():
+            log(f"startup: runtime-only venv {venv}")
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", str(wheel)],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            (venv / "ready").touch()
+    return python
+
+
+def _runtime_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A child's environment without this tree on ``sys.path``: the installed wheel is measured."""
+    env = python_env(extra, sdk=False)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _time_exit(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one fresh process, until it exits.
+
+    ``os.wait4`` blocks until the child exits (``subprocess.run`` polls with sleeps of up to 50 ms);
+    a timer kills a child that hangs (60 s).
     """
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        argv,
-        cwd=str(neutral_cwd() if cwd == "neutral" else INTEROP),
-        env=python_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        argv, cwd=str(cwd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     watchdog = threading.Timer(60, proc.kill)
     watchdog.start()
@@ -79,138 +111,248 @@ def _time_command(argv: list[str], cwd: str) -> tuple[float, float]:
     finally:
         watchdog.cancel()
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{argv[:3]} exited with {proc.returncode}")
+    code = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if code != 0:
+        raise RuntimeError(f"{argv[:3]} exited with {code}: {stderr[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def import_breakdown(top: int = 16) -> list[dict[str, Any]]:
-    """``-X importtime``: self time of everything ``IMPORT`` pulls in, summed by
-    top-level package (``trigger_client`` modules one by one)."""
-    out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", IMPORT],
-        cwd=str(neutral_cwd()),
-        env=python_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stderr
-    rows: list[tuple[int, int, str]] = []
-    for line in out.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m:
-            rows.append((int(m.group(1)), (len(m.group(3)) - 1) // 2, m.group(4)))
-    # The subtree of the last top-level import (trigger_client): the lines just before it that
-    # are nested deeper (importtime prints children before their parent).
-    subtree: list[tuple[int, int, str]] = []
-    for self_us, depth, module in reversed(rows):
-        if subtree and depth == 0:
-            break
-        subtree.append((self_us, depth, module))
-    totals: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for self_us, _depth, module in subtree:
-        parts = module.split(".")
-        key = ".".join(parts[:3]) if parts[0] == "trigger_client" else parts[0]
-        totals[key] = totals.get(key, 0.0) + self_us / 1000
-        counts[key] = counts.get(key, 0) + 1
-    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
-    return [{"package": k, "self_ms": v, "modules": counts[k]} for k, v in ordered[:top]]
-
-
-def _first_run(server: BenchServer, client: str, run_id: str) -> float:
-    if client == "official":
-        argv = [
-            "node",
-            "--input-type=module",
-            "--eval",
-            NODE_FIRST_RUN.read_text(),
-            run_id,
-        ]
-        cwd = INTEROP
-    else:
-        argv = [sys.executable, str(REPO / "bench" / "scripts" / "first_run.py"), run_id]
-        cwd = neutral_cwd()
-    with LineProcess(
-        argv, name=f"{client} first run", env=python_env(server.env()), cwd=cwd
-    ) as proc:
-        t0 = proc.started
-        at, line = proc.read_line(60)
-        if run_id not in line:
-            raise RuntimeError(f"{client} first run printed {line!r}")
+def _time_line(argv: list[str], cwd: Path, env: dict[str, str], expect: str) -> tuple[float, float]:
+    """Wall seconds from spawning a fresh process to its first stdout line (which must hold
+    ``expect``); the second value is unused (no CPU figure for a process still running)."""
+    with LineProcess(argv, name=" ".join(argv[:2])[:80], env=env, cwd=cwd) as proc:
+        at, line = proc.read_line(120)
+        if expect not in line:
+            raise RuntimeError(f"{argv[:2]} printed {line!r}, expected {expect!r}")
+        elapsed = at - proc.started
         proc.close()
-    return at - t0
+    return elapsed, 0.0
+
+
+Command = Callable[[], tuple[float, float]]
+
+
+def _measure(commands: dict[str, Command], repeats: int) -> dict[str, dict[str, Any]]:
+    """One warm-up round (bytecode and page caches), then ``repeats`` rounds, each running every
+    command once, in an order rotated from round to round."""
+    names = list(commands)
+    for name in names:
+        commands[name]()
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    cpus: dict[str, list[float]] = {n: [] for n in names}
+    for i in range(repeats):
+        order = names[i % len(names) :] + names[: i % len(names)]
+        for name in order:
+            wall, cpu = commands[name]()
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return {
+        n: {
+            "wall_s": median(walls[n]),
+            "min_wall_s": min(walls[n]) if walls[n] else None,
+            "cpu_s": median(cpus[n]),
+            "spread": spread(walls[n]),
+            "runs": walls[n],
+        }
+        for n in names
+    }
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _summary(
+    ours: dict[str, Any],
+    bare: dict[str, Any],
+    official: dict[str, Any] | None,
+    official_bare: dict[str, Any] | None,
+    key: str = "wall_s",
+) -> dict[str, Any]:
+    """Our and the official figure, each raw and minus its bare interpreter, and their ratios."""
+    ours_net = _minus(ours[key], bare[key])
+    official_raw = official[key] if official else None
+    official_net = _minus(official_raw, official_bare[key] if official_bare else None)
+    return {
+        "ours_s": ours[key],
+        "ours_net_s": ours_net,
+        "official_s": official_raw,
+        "official_net_s": official_net,
+        "ratio": ratio(ours_net, official_net),
+        "ratio_raw": ratio(ours[key], official_raw),
+        "ours_spread": ours.get("spread"),
+        "official_spread": official.get("spread") if official else None,
+    }
+
+
+def _faster_official(
+    measured: dict[str, dict[str, Any]], esm: str, esm_bare: str, cjs: str, cjs_bare: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The official SDK's figure and its bare node: the faster, net of its bare node, of loading it
+    as ES modules (``import``) and as CommonJS (``require``): the stricter comparison for us."""
+    if esm not in measured:
+        return None, None
+    net_esm = _minus(measured[esm]["wall_s"], measured[esm_bare]["wall_s"])
+    net_cjs = _minus(measured[cjs]["wall_s"], measured[cjs_bare]["wall_s"])
+    if net_esm is not None and net_cjs is not None and net_esm <= net_cjs:
+        return measured[esm], measured[esm_bare]
+    return measured[cjs], measured[cjs_bare]
+
+
+def import_breakdown(python: Path, code: str = READY_SYNC, runs: int = 5) -> dict[str, Any]:
+    """``-X importtime`` of ``code``: median over ``runs`` fresh processes of the self time of the
+    modules it imports, summed by top-level package (``trigger_client`` modules one by one)."""
+    per_run: list[dict[str, float]] = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [str(python), "-X", "importtime", "-c", code],
+            cwd=str(neutral_cwd()),
+            env=_runtime_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stderr
+        totals: dict[str, float] = {}
+        for line in out.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+            if m:
+                parts = m.group(4).split(".")
+                key = ".".join(parts[:3]) if parts[0] == "trigger_client" else parts[0]
+                totals[key] = totals.get(key, 0.0) + int(m.group(1)) / 1000
+        per_run.append(totals)
+    keys = set().union(*per_run)
+    med = {k: statistics.median(t.get(k, 0.0) for t in per_run) for k in keys}
+    total = statistics.median(sum(t.values()) for t in per_run)
+    ordered = sorted(med.items(), key=lambda kv: -kv[1])
+    return {
+        "code": code,
+        "runs": runs,
+        "total_ms": total,
+        "packages": [{"package": k, "self_ms": v} for k, v in ordered[:24]],
+    }
 
 
 def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any]:
-    times: dict[str, list[float]] = {name: [] for name in IMPORT_COMMANDS}
-    cpu: dict[str, list[float]] = {name: [] for name in IMPORT_COMMANDS}
-    names = [n for n in IMPORT_COMMANDS if not n.startswith("node") or "official" in clients]
-    for name in names:  # warm-up: bytecode caches, page cache
-        _time_command(*IMPORT_COMMANDS[name])
-    for _ in range(sizes.import_repeats):
-        for name in names:
-            wall, used = _time_command(*IMPORT_COMMANDS[name])
-            times[name].append(wall)
-            cpu[name].append(used)
-    med = {name: median(values) for name, values in times.items()}
-    med_cpu = {name: median(values) for name, values in cpu.items()}
+    python = runtime_python(log)
+    official = "official" in clients
+    load_before = os.getloadavg()
+    neutral = neutral_cwd()
+    env = _runtime_env()
 
-    def minus(values: dict[str, float | None], a: str, b: str) -> float | None:
-        x, y = values.get(a), values.get(b)
-        return None if x is None or y is None else x - y
+    def exits(argv: list[str], cwd: Path, child_env: dict[str, str] = env) -> Command:
+        return lambda: _time_exit(argv, cwd, child_env)
 
-    ours = minus(med, "python_import_runtime_only", "python_bare_runtime_only")
-    ours_dev = minus(med, "python_import", "python_bare")
-    official = minus(med, "node_import", "node_bare")
-    ours_cpu = minus(med_cpu, "python_import_runtime_only", "python_bare_runtime_only")
-    official_cpu = minus(med_cpu, "node_import", "node_bare")
-    log(
-        f"import: ours {(ours or 0) * 1000:.1f} ms (in this dev venv {(ours_dev or 0) * 1000:.1f}"
-        f" ms), official {(official or float('nan')) * 1000:.1f} ms (interpreters alone: python "
-        f"{(med['python_bare'] or 0) * 1000:.1f} ms, node {(med['node_bare'] or 0) * 1000:.1f} ms)"
+    commands: dict[str, Command] = {
+        "python_bare": exits([str(python), "-c", "pass"], neutral),
+        "ready_sync": exits([str(python), "-c", READY_SYNC], neutral),
+        "ready_async": exits([str(python), "-c", READY_ASYNC], neutral),
+    }
+    if official:
+        commands |= {
+            "node_bare": exits(["node", "-e", ""], INTEROP),
+            "node_bare_esm": exits(["node", "--input-type=module", "-e", ""], INTEROP),
+            "node_require": exits(["node", "-e", "require('@trigger.dev/sdk/v3')"], INTEROP),
+            "node_import": exits(
+                ["node", "--input-type=module", "-e", "import '@trigger.dev/sdk/v3';"], INTEROP
+            ),
+        }
+    ready = _measure(commands, sizes.startup_repeats)
+    node_ready, node_ready_bare = _faster_official(
+        ready, "node_import", "node_bare_esm", "node_require", "node_bare"
     )
-    first: dict[str, list[float]] = {"ours": [], "official": []}
-    first_clients = ["ours"] + (["official"] if "official" in clients else [])
+    figures: dict[str, Any] = {
+        "ready_sync": _summary(
+            ready["ready_sync"], ready["python_bare"], node_ready, node_ready_bare
+        ),
+        "ready_async": _summary(
+            ready["ready_async"], ready["python_bare"], node_ready, node_ready_bare
+        ),
+        "ready_sync_min": _summary(
+            ready["ready_sync"], ready["python_bare"], node_ready, node_ready_bare, "min_wall_s"
+        ),
+        "ready_async_min": _summary(
+            ready["ready_async"], ready["python_bare"], node_ready, node_ready_bare, "min_wall_s"
+        ),
+        "ready_sync_cpu": _summary(
+            ready["ready_sync"], ready["python_bare"], node_ready, node_ready_bare, "cpu_s"
+        ),
+    }
+    for name in ("ready_sync", "ready_async"):
+        f = figures[name]
+        log(
+            f"startup: {name} ours {(f['ours_net_s'] or 0) * 1000:.1f} ms, official "
+            f"{(f['official_net_s'] or float('nan')) * 1000:.1f} ms (net of the interpreters)"
+        )
+
+    size = sizes.startup_tag_size
+    tag = f"startup-{size}"
     with BenchServer() as server:
-        run_id = server.call("create", group="first", n=1)["ids"][0]
-        for name in first_clients:  # warm-up
-            _first_run(server, "official" if name == "official" else "sync", run_id)
-        for i in range(sizes.first_run_repeats):
-            order = first_clients if i % 2 == 0 else list(reversed(first_clients))
-            for name in order:
-                first[name].append(
-                    _first_run(server, "official" if name == "official" else "sync", run_id)
-                )
-    first_med = {name: median(values) for name, values in first.items()}
-    log(
-        f"first run: ours {(first_med['ours'] or 0) * 1000:.0f} ms, official "
-        f"{(first_med['official'] or float('nan')) * 1000:.0f} ms"
-    )
+        run_id = server.call("create", group="startup-first", n=1)["ids"][0]
+        created = server.call("create", group=tag, n=size, tags=[tag], start=False, timeout=600)
+        log(f"startup: created {size} tagged runs in {created['seconds']:.1f}s")
+        server_env = _runtime_env(server.env())
+        node_env = python_env(server.env())
+        runs: dict[str, Command] = {
+            "python_bare_2": exits([str(python), "-c", "pass"], neutral, server_env),
+            "first_run": lambda: _time_line(
+                [str(python), str(PY_FIRST_RUN), run_id], neutral, server_env, run_id
+            ),
+            "tag_feed": lambda: _time_line(
+                [str(python), str(PY_TAG_FEED), tag, str(size)], neutral, server_env, f"{size} runs"
+            ),
+        }
+        if official:
+            runs |= {
+                "node_bare_2": exits(["node", "-e", ""], INTEROP, node_env),
+                "node_bare_esm_2": exits(
+                    ["node", "--input-type=module", "-e", ""], INTEROP, node_env
+                ),
+            }
+            for name, script, args, expect in (
+                ("first_run", NODE_FIRST_RUN, [run_id], run_id),
+                ("tag_feed", NODE_TAG_FEED, [tag, str(size)], f"{size} runs"),
+            ):
+                for flavour, path, flags in (
+                    ("esm", script, ["--input-type=module"]),
+                    ("cjs", script.with_suffix(".cjs"), []),
+                ):
+                    argv = ["node", *flags, "--eval", path.read_text(), *args]
+                    runs[f"node_{name}_{flavour}"] = partial(
+                        _time_line, argv, INTEROP, node_env, expect
+                    )
+        measured = _measure(runs, sizes.startup_repeats)
+    for name in ("first_run", "tag_feed"):
+        node, node_bare = _faster_official(
+            measured, f"node_{name}_esm", "node_bare_esm_2", f"node_{name}_cjs", "node_bare_2"
+        )
+        figures[name] = _summary(measured[name], measured["python_bare_2"], node, node_bare)
+        figures[f"{name}_min"] = _summary(
+            measured[name], measured["python_bare_2"], node, node_bare, "min_wall_s"
+        )
+        f = figures[name]
+        log(
+            f"startup: {name} ours {(f['ours_s'] or 0) * 1000:.0f} ms, official "
+            f"{(f['official_s'] or float('nan')) * 1000:.0f} ms (ratio net of the interpreters "
+            f"{f['ratio'] or float('nan'):.2f})"
+        )
     return {
-        "import": {
-            "medians_s": med,
-            "cpu_medians_s": med_cpu,
-            "ours_cpu_s": ours_cpu,
-            "official_cpu_s": official_cpu,
-            "ratio_cpu": ratio(ours_cpu, official_cpu),
-            "ours_s": ours,
-            "ours_dev_venv_s": ours_dev,
-            "official_s": official,
-            "ratio": ratio(ours, official),
-            "ratio_dev_venv": ratio(ours_dev, official),
-            "dev_only_blocked": list(DEV_ONLY),
-            "runs": times,
-            "repeats": sizes.import_repeats,
+        "repeats": sizes.startup_repeats,
+        "tag_size": size,
+        "runtime_python": str(python),
+        "load_before": list(load_before),
+        "load_after": list(os.getloadavg()),
+        "figures": figures,
+        "medians": {
+            name: {k: v for k, v in values.items() if k != "runs"}
+            for name, values in (ready | measured).items()
         },
-        "import_breakdown": import_breakdown(),
-        "first_run": {
-            "ours_s": first_med["ours"],
-            "official_s": first_med.get("official"),
-            "ratio": ratio(first_med["ours"], first_med.get("official")),
-            "runs": first,
-            "repeats": sizes.first_run_repeats,
+        "raw": {name: values["runs"] for name, values in (ready | measured).items()},
+        "import_breakdown": {
+            "sync": import_breakdown(python, READY_SYNC),
+            "async": import_breakdown(python, READY_ASYNC),
         },
     }

@@ -20,7 +20,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import anyio
 
@@ -34,10 +34,11 @@ from ._exceptions import (
     SubscriptionTimeout,
     TriggerConfigurationError,
 )
-from ._generated.models import Run
-from ._protocol.scopes import Scopes, parse_scope
-from ._sync import TriggerClient
 from ._version import __version__
+
+# ``watch`` uses the async client only: the blocking client and the scopes load with ``token``.
+if TYPE_CHECKING:
+    from ._generated.models import Run
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -469,6 +470,9 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _token(args: argparse.Namespace) -> int:
+    from ._protocol.scopes import Scopes
+    from ._sync import TriggerClient
+
     scopes = Scopes(
         read_runs=True if args.all_runs else args.runs,
         read_tags=args.tags,
@@ -489,6 +493,8 @@ def _token(args: argparse.Namespace) -> int:
 
 def _add_scope(granted: dict[str, dict[str, list[str] | bool] | bool], scope: str) -> None:
     """Merge one ``action[:type[:id]]`` string into the nested scope mapping."""
+    from ._protocol.scopes import parse_scope
+
     action, resource_type, resource_id = parse_scope(scope.strip())
     if not action:
         raise ValueError(f"not a scope: {scope!r} (expected action:type[:id], e.g. read:runs:ID)")

@@ -5,29 +5,33 @@ snake_case. Datetimes are read from ISO-8601 (``Z`` or an offset) and from the r
 Postgres text (``2024-10-09 12:34:56.789``, which means UTC), and are always aware UTC datetimes.
 Unknown keys are ignored (``strict=True`` forbids them, for contract tests). Unstructuring omits
 fields that hold their default, so request bodies never send unset options.
+
+cattrs is imported, and each converter built, on first use (``get_converter``): the realtime path
+builds runs without it, so a process that only subscribes never loads it. cattrs builds the hook of
+each model class the first time that class is (un)structured.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._exceptions import APIResponseValidationError
-from ._generated import models
 from ._open_enum import OpenStrEnum
 
+if TYPE_CHECKING:
+    import cattrs
+
 __all__ = [
-    "converter",
     "format_datetime",
+    "get_converter",
     "make_converter",
     "parse_datetime",
-    "strict_converter",
     "structure",
     "unstructure",
 ]
@@ -91,6 +95,8 @@ def _open_enum(value: object, cls: type[OpenStrEnum]) -> OpenStrEnum:
 
 
 def _renames(cls: type) -> dict[str, Any]:
+    from cattrs.gen import override
+
     return {
         a.name: override(rename=a.metadata["json"])
         for a in attrs.fields(cls)
@@ -100,6 +106,9 @@ def _renames(cls: type) -> dict[str, Any]:
 
 def make_converter(*, strict: bool = False) -> cattrs.Converter:
     """A converter for the generated models; ``strict=True`` rejects unknown keys."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
     conv = cattrs.Converter(forbid_extra_keys=strict)
     conv.register_structure_hook(datetime, parse_datetime)
     # JSON scalars are taken as they are: no str(None) == "None", no int("1"), no float(True)
@@ -125,13 +134,26 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     return conv
 
 
-converter = make_converter()
-strict_converter = make_converter(strict=True)
+_converters: dict[bool, cattrs.Converter] = {}
+_converters_lock = threading.Lock()
+
+
+def get_converter(*, strict: bool = False) -> cattrs.Converter:
+    """The shared converter (``strict=True``: the one rejecting unknown keys), made on first use."""
+    conv = _converters.get(strict)
+    if conv is None:
+        with _converters_lock:  # threads racing the first use get the same converter
+            conv = _converters.get(strict)
+            if conv is None:
+                conv = _converters[strict] = make_converter(strict=strict)
+    return conv
 
 
 @cache
 def _wire_names() -> dict[str, str]:
     """snake_case attribute name -> camelCase wire name, over every generated model."""
+    from ._generated import models
+
     names: dict[str, str] = {}
     for obj in vars(models).values():
         if isinstance(obj, type) and attrs.has(obj):
@@ -155,7 +177,9 @@ def structure(
 
     The error message names the offending wire field (``$.createdAt``), not the Python attribute.
     """
-    conv = strict_converter if strict else converter
+    import cattrs
+
+    conv = get_converter(strict=strict)
     try:
         return conv.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
@@ -173,4 +197,4 @@ def structure(
 
 def unstructure(obj: Any) -> Any:
     """Wire JSON (camelCase keys, ISO ``Z`` datetimes) for a model; default-valued fields omitted."""
-    return converter.unstructure(obj)
+    return get_converter().unstructure(obj)

@@ -155,3 +155,72 @@ def test_the_client_packages_still_export_the_subscription(side: str) -> None:
         assert getattr(package, name) is getattr(trigger_client, name)
     with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
         package.NoSuchThing  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["TriggerClient", "AsyncTriggerClient"])
+def test_runs_loads_what_a_subscription_uses_and_no_more(name: str) -> None:
+    loaded = _modules_after(
+        f"from trigger_client import {name}\n"
+        f"{name}(access_token='tr_dev_x', base_url='http://x').runs"
+    )
+    side = "_async" if name.startswith("Async") else "_sync"
+    for module in ("_generated.models", "_protocol.runs", f"{side}._feeds", f"{side}._resources"):
+        assert f"trigger_client.{module}" in loaded
+    for module in (
+        "cattrs",
+        "jwt",
+        "trigger_client._protocol.listing",
+        "trigger_client._protocol.tasks",
+        f"trigger_client.{side}._pagination",
+    ):
+        assert module not in loaded, module
+
+
+@pytest.mark.parametrize("side", ["_sync", "_async"])
+@pytest.mark.parametrize(
+    ("attribute", "module", "kind"),
+    [
+        ("runs", "_resources", "RunsResource"),
+        ("tasks", "_tasks", "TasksResource"),
+        ("auth", "_auth", "AuthResource"),
+    ],
+)
+def test_threads_racing_the_first_access_get_one_resource(
+    monkeypatch: pytest.MonkeyPatch, side: str, attribute: str, module: str, kind: str
+) -> None:
+    import threading
+    import time
+
+    prefix = "Async" if side == "_async" else ""
+    client_module = importlib.import_module(f"trigger_client.{side}._client")
+    resource_class = getattr(
+        importlib.import_module(f"trigger_client.{side}.{module}"), prefix + kind
+    )
+    made: list[object] = []
+    real_init = resource_class.__init__
+
+    def slow_init(self: object, transport: object) -> None:
+        made.append(self)
+        time.sleep(0.02)  # a window in which an unguarded second thread would make another
+        real_init(self, transport)
+
+    monkeypatch.setattr(resource_class, "__init__", slow_init)
+    client = getattr(client_module, prefix + "TriggerClient")(
+        access_token="tr_dev_x", base_url="http://x"
+    )
+    barrier = threading.Barrier(8)
+    seen: list[object] = []
+
+    def first_access() -> None:
+        barrier.wait()
+        seen.append(getattr(client, attribute))
+
+    threads = [threading.Thread(target=first_access) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(seen) == 8
+    assert len(made) == 1
+    assert all(s is made[0] for s in seen)
+    assert getattr(client, attribute) is made[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +25,9 @@ from ._auth_token import AsyncTokenSource
 from ._pools import AsyncConnectionPools
 from ._transport import AsyncTransport
 
-# The resources are created, and their modules imported, on first access: importing the client
-# does not load the models, cattrs, the feeds or PyJWT (tests/unit/test_lazy_imports.py).
+# The resources are created, and their modules imported, on first access (once, under a lock, when
+# threads race to it): importing the client does not load the models, cattrs, the feeds or PyJWT
+# (tests/unit/test_lazy_imports.py).
 if TYPE_CHECKING:
     from ._auth import AsyncAuthResource
     from ._resources import AsyncRunsResource
@@ -86,6 +87,10 @@ class AsyncTriggerClient:
         self._http_client = http_client
         self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
         self._owns_pools = _pools is None
+        self._resources_lock = threading.Lock()
+        self._runs: AsyncRunsResource | None = None
+        self._tasks: AsyncTasksResource | None = None
+        self._auth: AsyncAuthResource | None = None
         self._transport = AsyncTransport(
             base_url=self._base_url,
             token=AsyncTokenSource(self._access_token),
@@ -97,26 +102,44 @@ class AsyncTriggerClient:
             branch=branch,
         )
 
-    @cached_property
+    @property
     def runs(self) -> AsyncRunsResource:
         """Follow, read and manage runs."""
-        from ._resources import AsyncRunsResource
+        runs = self._runs
+        if runs is None:
+            with self._resources_lock:
+                runs = self._runs
+                if runs is None:
+                    from ._resources import AsyncRunsResource
 
-        return AsyncRunsResource(self._transport)
+                    runs = self._runs = AsyncRunsResource(self._transport)
+        return runs
 
-    @cached_property
+    @property
     def tasks(self) -> AsyncTasksResource:
         """Trigger runs of tasks, one at a time or in batches."""
-        from ._tasks import AsyncTasksResource
+        tasks = self._tasks
+        if tasks is None:
+            with self._resources_lock:
+                tasks = self._tasks
+                if tasks is None:
+                    from ._tasks import AsyncTasksResource
 
-        return AsyncTasksResource(self._transport)
+                    tasks = self._tasks = AsyncTasksResource(self._transport)
+        return tasks
 
-    @cached_property
+    @property
     def auth(self) -> AsyncAuthResource:
         """Mint public access tokens."""
-        from ._auth import AsyncAuthResource
+        auth = self._auth
+        if auth is None:
+            with self._resources_lock:
+                auth = self._auth
+                if auth is None:
+                    from ._auth import AsyncAuthResource
 
-        return AsyncAuthResource(self._transport)
+                    auth = self._auth = AsyncAuthResource(self._transport)
+        return auth
 
     @property
     def base_url(self) -> str:

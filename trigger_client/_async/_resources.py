@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .._config import AccessToken
 from .._exceptions import RunWaitTimeout, SubscriptionTimeout
@@ -15,18 +15,20 @@ from .._generated.models import (
     Run,
     RunStatus,
 )
-from .._protocol.listing import RunPage, list_runs_params
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.runs import is_finished, run_from_retrieve
-from .._protocol.tasks import BatchHandle, RunHandle, delay_text
 from .._serde import structure
 from ._auth_token import AsyncTokenSource
 from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run
-from ._pagination import AsyncRunList, fetch_run_page
 from ._subscription import AsyncRunSubscription
 from ._transport import decode_json
 
+# Listing and the task handles are imported by the methods that use them: a process that only
+# subscribes does not load them.
 if TYPE_CHECKING:
+    from .._protocol.listing import RunPage
+    from .._protocol.tasks import BatchHandle, RunHandle
+    from ._pagination import AsyncRunList
     from ._transport import AsyncTransport
 
 __all__ = ["AsyncRunsResource"]
@@ -34,7 +36,7 @@ __all__ = ["AsyncRunsResource"]
 FeedKind = Literal["realtime", "poll"]
 
 
-RunRef = str | RunHandle
+RunRef: TypeAlias = "str | RunHandle"
 """A run id such as ``run_1234``, or the ``RunHandle`` that ``tasks.trigger`` returned."""
 
 
@@ -145,8 +147,11 @@ class AsyncRunsResource:
         on its own**, even when every run has finished: leave the loop, close it, or pass
         ``timeout`` (``SubscriptionTimeout``). The batch handle's ``public_access_token`` opens it.
         """
-        if isinstance(batch_id, BatchHandle):
-            batch_id = batch_id.batch_id
+        if not isinstance(batch_id, str):
+            from .._protocol.tasks import BatchHandle
+
+            if isinstance(batch_id, BatchHandle):
+                batch_id = batch_id.batch_id
         _check_id(batch_id, "batch_id")
         feed = AsyncRealtimeFeed(
             self._with_token(access_token),
@@ -246,6 +251,8 @@ class AsyncRunsResource:
         a ``timedelta``) or a ``datetime`` (naive means UTC). Returns the updated run. Needs a
         secret key; a run that is not delayed raises ``UnprocessableEntityError`` (422).
         """
+        from .._protocol.tasks import delay_text
+
         run_id = _run_id(run_id)
         http = self._with_token(access_token)
         response = await http.request(
@@ -288,6 +295,9 @@ class AsyncRunsResource:
 
         The filters are those of ``list``.
         """
+        from .._protocol.listing import list_runs_params
+        from ._pagination import fetch_run_page
+
         params = list_runs_params(
             status=status,
             task_identifier=task_identifier,
@@ -335,6 +345,9 @@ class AsyncRunsResource:
         There is no cap on the number of runs yielded; ``.pages()`` gives whole pages, and
         ``list_page`` one page at a time.
         """
+        from .._protocol.listing import list_runs_params
+        from ._pagination import AsyncRunList
+
         params = list_runs_params(
             status=status,
             task_identifier=task_identifier,
@@ -356,8 +369,11 @@ async def _download(transport: AsyncTransport, url: str) -> Any:
 
 
 def _run_id(value: RunRef) -> str:
-    if isinstance(value, RunHandle):
-        value = value.id
+    if not isinstance(value, str):
+        from .._protocol.tasks import RunHandle
+
+        if isinstance(value, RunHandle):
+            value = value.id
     _check_id(value, "run_id")
     return value
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from trigger_client._model import Model
 from trigger_client._open_enum import OpenStrEnum
 from trigger_client._run_helpers import RunHelpers
 
@@ -99,8 +100,8 @@ class TaskRunStatus(OpenStrEnum):
     TIMED_OUT = "TIMED_OUT"
 
 
-@attrs.define(frozen=True, kw_only=True)
-class SerializedError:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class SerializedError(Model):
     """
     The error of a failed run, as the SDK shows it.
     """
@@ -130,8 +131,8 @@ class TaskRunErrorType(OpenStrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
-@attrs.define(frozen=True, kw_only=True)
-class TaskRunError:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class TaskRunError(Model):
     """
     The raw error column of a run (jsonb). BUILT_IN_ERROR has name, message and stackTrace; CUSTOM_ERROR and STRING_ERROR have raw; INTERNAL_ERROR has code and maybe message and stackTrace.
     """
@@ -144,8 +145,8 @@ class TaskRunError:
     code: str | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class Run(RunHelpers):
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class Run(RunHelpers, Model):
     """
     A run of a task, as runs.subscribe_to_run yields it. Timestamps are timezone-aware UTC. payload, output and metadata are decoded packets (JSON values, or richer Python values for superjson packets).
     """
@@ -237,8 +238,8 @@ class Run(RunHelpers):
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RunShapeRow:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RunShapeRow(Model):
     """
     One TaskRun row as the realtime endpoint streams it, after the electric value parser applied electric-schema. Columns other than the five reserved ones may be skipped.
     """
@@ -286,8 +287,8 @@ class RunShapeRow:
     idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ShapeMessageHeaders:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ShapeMessageHeaders(Model):
     """
     The headers of a shape message.
     """
@@ -302,8 +303,8 @@ class ShapeMessageHeaders:
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ShapeMessage:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ShapeMessage(Model):
     """
     A change message (with key and value) or a control message.
     """
@@ -313,23 +314,23 @@ class ShapeMessage:
     value: dict[str, str | None] | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RunEnvironment:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RunEnvironment(Model):
     id: str
     name: str
     user: str | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RunSchedule:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RunSchedule(Model):
     id: str
     external_id: str | None = attrs.field(default=None, metadata={"json": "externalId"})
     deduplication_key: str | None = attrs.field(default=None, metadata={"json": "deduplicationKey"})
     generator: dict[str, Any] | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RelatedRun:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RelatedRun(Model):
     """
     A run related to the retrieved one (root, parent or child), without packets.
     """
@@ -344,15 +345,15 @@ class RelatedRun:
     is_test: bool | None = attrs.field(default=None, metadata={"json": "isTest"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RelatedRuns:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RelatedRuns(Model):
     root: RelatedRun | None = attrs.field(default=None)
     parent: RelatedRun | None = attrs.field(default=None)
     children: list[RelatedRun] | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RetrieveRunResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RetrieveRunResponse(Model):
     """
     The body of GET /api/v3/runs/{runId}.
     """
@@ -410,8 +411,8 @@ class RetrieveRunResponse:
     attempt_count: int = attrs.field(default=0, metadata={"json": "attemptCount"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ListRunItem:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ListRunItem(Model):
     """
     One run in a list page (no payload or output).
     """
@@ -443,8 +444,8 @@ class ListRunItem:
     metadata: dict[str, Any] | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class Pagination:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class Pagination(Model):
     next: str | None = attrs.field(default=None)
     """
     Cursor for page[after]; absent on the last page.
@@ -455,14 +456,14 @@ class Pagination:
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ListRunsResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ListRunsResponse(Model):
     data: list[ListRunItem]
     pagination: Pagination
 
 
-@attrs.define(frozen=True, kw_only=True)
-class CancelRunResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class CancelRunResponse(Model):
     """
     The result of cancelling a run.
     """
@@ -473,8 +474,8 @@ class CancelRunResponse:
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ReplayRunResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ReplayRunResponse(Model):
     """
     The result of replaying a run.
     """
@@ -485,16 +486,16 @@ class ReplayRunResponse:
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class RescheduleRunRequest:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class RescheduleRunRequest(Model):
     delay: str
     """
     A duration such as 1h, or an ISO-8601 date.
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class QueueOptions:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class QueueOptions(Model):
     """
     The queue a triggered run goes to, and that queue's concurrency limit.
     """
@@ -503,8 +504,8 @@ class QueueOptions:
     concurrency_limit: int | None = attrs.field(default=None, metadata={"json": "concurrencyLimit"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class TriggerTaskOptions:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class TriggerTaskOptions(Model):
     """
     Options of a triggered run.
     """
@@ -537,8 +538,8 @@ class TriggerTaskOptions:
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class TriggerTaskRequest:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class TriggerTaskRequest(Model):
     payload: Any
     """
     The payload packet: JSON, or a string for other packet types.
@@ -547,37 +548,37 @@ class TriggerTaskRequest:
     options: TriggerTaskOptions | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class TriggerTaskResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class TriggerTaskResponse(Model):
     id: str
     """
     The new run.
     """
 
 
-@attrs.define(frozen=True, kw_only=True)
-class BatchTriggerItem:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class BatchTriggerItem(Model):
     task: str
     payload: Any
     context: Any | None = attrs.field(default=None)
     options: TriggerTaskOptions | None = attrs.field(default=None)
 
 
-@attrs.define(frozen=True, kw_only=True)
-class BatchTriggerRequest:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class BatchTriggerRequest(Model):
     items: list[BatchTriggerItem]
 
 
-@attrs.define(frozen=True, kw_only=True)
-class BatchTriggerRun:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class BatchTriggerRun(Model):
     id: str
     task_identifier: str = attrs.field(metadata={"json": "taskIdentifier"})
     is_cached: bool = attrs.field(metadata={"json": "isCached"})
     idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class BatchTriggerResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class BatchTriggerResponse(Model):
     id: str
     """
     The batch id, such as batch_1234.
@@ -587,8 +588,8 @@ class BatchTriggerResponse:
     idempotency_key: str | None = attrs.field(default=None, metadata={"json": "idempotencyKey"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class JwtClaimsResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class JwtClaimsResponse(Model):
     """
     The base claims of a public access token.
     """
@@ -600,13 +601,13 @@ class JwtClaimsResponse:
     pub: bool
 
 
-@attrs.define(frozen=True, kw_only=True)
-class PresignedUrlResponse:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class PresignedUrlResponse(Model):
     presigned_url: str = attrs.field(metadata={"json": "presignedUrl"})
 
 
-@attrs.define(frozen=True, kw_only=True)
-class ApiErrorBody:
+@attrs.define(frozen=True, kw_only=True, eq=False, repr=False)
+class ApiErrorBody(Model):
     """
     The error body the API sends with 4xx and 5xx responses.
     """

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,9 @@ from ._auth_token import TokenSource
 from ._pools import ConnectionPools
 from ._transport import Transport
 
-# The resources are created, and their modules imported, on first access: importing the client
-# does not load the models, cattrs, the feeds or PyJWT (tests/unit/test_lazy_imports.py).
+# The resources are created, and their modules imported, on first access (once, under a lock, when
+# threads race to it): importing the client does not load the models, cattrs, the feeds or PyJWT
+# (tests/unit/test_lazy_imports.py).
 if TYPE_CHECKING:
     from ._auth import AuthResource
     from ._resources import RunsResource
@@ -87,6 +88,10 @@ class TriggerClient:
         self._http_client = http_client
         self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
         self._owns_pools = _pools is None
+        self._resources_lock = threading.Lock()
+        self._runs: RunsResource | None = None
+        self._tasks: TasksResource | None = None
+        self._auth: AuthResource | None = None
         self._transport = Transport(
             base_url=self._base_url,
             token=TokenSource(self._access_token),
@@ -98,26 +103,44 @@ class TriggerClient:
             branch=branch,
         )
 
-    @cached_property
+    @property
     def runs(self) -> RunsResource:
         """Follow, read and manage runs."""
-        from ._resources import RunsResource
+        runs = self._runs
+        if runs is None:
+            with self._resources_lock:
+                runs = self._runs
+                if runs is None:
+                    from ._resources import RunsResource
 
-        return RunsResource(self._transport)
+                    runs = self._runs = RunsResource(self._transport)
+        return runs
 
-    @cached_property
+    @property
     def tasks(self) -> TasksResource:
         """Trigger runs of tasks, one at a time or in batches."""
-        from ._tasks import TasksResource
+        tasks = self._tasks
+        if tasks is None:
+            with self._resources_lock:
+                tasks = self._tasks
+                if tasks is None:
+                    from ._tasks import TasksResource
 
-        return TasksResource(self._transport)
+                    tasks = self._tasks = TasksResource(self._transport)
+        return tasks
 
-    @cached_property
+    @property
     def auth(self) -> AuthResource:
         """Mint public access tokens."""
-        from ._auth import AuthResource
+        auth = self._auth
+        if auth is None:
+            with self._resources_lock:
+                auth = self._auth
+                if auth is None:
+                    from ._auth import AuthResource
 
-        return AuthResource(self._transport)
+                    auth = self._auth = AuthResource(self._transport)
+        return auth
 
     @property
     def base_url(self) -> str:
