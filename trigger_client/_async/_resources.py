@@ -244,7 +244,7 @@ class AsyncRunsResource:
     ) -> Run:
         """Move a ``DELAYED`` run's start: ``delay`` is a duration from now (``"1h"``, ``"30m"``,
         a ``timedelta``) or a ``datetime`` (naive means UTC). Returns the updated run. Needs a
-        secret key; a run that is not delayed raises ``UnprocessableEntityError`` (422).
+        secret key; a run that is not delayed raises ``BadRequestError`` (400).
         """
         run_id = _run_id(run_id)
         http = self._with_token(access_token)

@@ -28,6 +28,7 @@ from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
+from .._protocol.server_rules import NotFoundWindow, lagging_not_found
 from .._protocol.shape_log import ShapeLog
 from ._connection import RealtimeConnections
 from ._packets import PacketResolver
@@ -95,6 +96,7 @@ class RealtimeFeed:
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
+        self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
 
     @property
     def shape(self) -> ShapeLog:
@@ -193,11 +195,23 @@ class RealtimeFeed:
                 attempt = 0
                 refreshed = False
                 self._last_error = None
+                self._not_found.reset()
                 if batch.rows:
                     return self._packets.runs_from_rows(batch.rows)
                 continue
             if not isinstance(response, httpx.Response):  # only a 2xx or 409 comes back light
                 raise RealtimeProtocolError(f"unexpected light response with status {status}")
+            if lagging_not_found(status, response.headers):
+                # a batch the read replica has not seen yet: a bounded wait, then NotFoundError
+                error = self._transport.status_error(response, realtime=True)
+                now = SyncBackend.monotonic()
+                if not self._not_found.allows_retry(now):
+                    raise error
+                self._last_error = error
+                delay = policy.delay(attempt, retry_after=None, random=SyncBackend.random)
+                attempt += 1
+                _sleep_within(self._abort, min(delay, self._not_found.left(now)), deadline, error)
+                continue
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)
                 if status == 429 and not self._warned_limit:

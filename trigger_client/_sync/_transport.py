@@ -37,6 +37,7 @@ from .._protocol.retry import (
     connection_error_message,
     parse_retry_after,
 )
+from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from ._auth_token import TokenSource
 from ._connection import RealtimeConnections, ShapeResponse, direct_origin
 from ._pools import ConnectionPools
@@ -118,11 +119,15 @@ class Transport:
     ) -> httpx.Response:
         """Send a REST request; return a 2xx response or raise a typed error.
 
-        Transient failures are retried ``retry_policy.max_retries`` times when ``idempotent``.
+        Transient failures are retried ``retry_policy.max_retries`` times when ``idempotent``
+        (a 429 from the rate limiter also when not); a 404 marked ``x-should-retry: true`` is
+        retried for ``retry_policy.not_found_seconds``.
         """
         policy = self.retry_policy
         refreshed = False
         attempt = 0
+        not_found = NotFoundWindow(policy.not_found_seconds)
+        not_found_attempt = 0
         while True:
             token = self.token.get()
             headers = {**self._headers, "authorization": f"Bearer {token}"}
@@ -162,7 +167,27 @@ class Transport:
                     )
                     self.token.refresh()
                     continue
-                if kind == "transient" and idempotent and attempt < policy.max_retries:
+                if lagging_not_found(response.status_code, response.headers):
+                    now = SyncBackend.monotonic()
+                    if not not_found.allows_retry(now):
+                        raise self.status_error(response)
+                    delay = min(
+                        not_found.left(now),
+                        policy.delay(
+                            not_found_attempt, retry_after=None, random=SyncBackend.random
+                        ),
+                    )
+                    not_found_attempt += 1
+                    logger.debug("%s %s: not found yet; retry in %.2fs", method, path, delay)
+                    SyncBackend.sleep(delay)
+                    continue
+                if (
+                    kind == "transient"
+                    and (
+                        idempotent or rejected_before_route(response.status_code, response.headers)
+                    )
+                    and attempt < policy.max_retries
+                ):
                     delay = policy.delay(
                         attempt,
                         retry_after=retry_after_seconds(response),

@@ -64,7 +64,13 @@ def _preflight() -> Response:
 
 
 def _authenticate(request: Request, ctx: Context) -> Credentials:
-    return authenticate(ctx.store, ctx.clock, request.headers.get("authorization"), allow_jwt=True)
+    return authenticate(
+        ctx.store,
+        ctx.clock,
+        request.headers.get("authorization"),
+        allow_jwt=True,
+        branch=request.headers.get("x-trigger-branch"),
+    )
 
 
 async def run_feed(request: Request) -> Response:
