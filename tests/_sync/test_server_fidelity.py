@@ -13,6 +13,7 @@ import pytest
 
 from trigger_client import (
     AuthenticationError,
+    BadRequestError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -22,6 +23,7 @@ from trigger_client import (
 )
 from trigger_client._protocol.retry import RetryPolicy
 from trigger_client.testing import RateLimit, TriggerEmulator, faults, token_fingerprint
+from trigger_client.testing._statuses import INTERNAL_STATUSES
 
 pytestmark = pytest.mark.anyio
 
@@ -307,3 +309,43 @@ def test_a_preview_key_reads_its_branch_from_the_environment(
     with client_for(emulator, access_token=preview.api_key, branch="explicit") as client:
         assert (client.runs.retrieve(run_id)).id == run_id
     assert emulator.requests[-1].headers["x-trigger-branch"] == "explicit"
+
+
+# -- runs.list(status=...) -----------------------------------------------------------------------
+
+
+def test_a_status_filter_returns_every_run_shown_with_that_status(
+    emulator: TriggerEmulator,
+) -> None:
+    """One run in each database status; for each status the SDK shows, the filter returns
+    exactly the runs shown with it (the server's filter alone misses DEQUEUED runs under
+    EXECUTING and PENDING_VERSION runs under WAITING_FOR_DEPLOY)."""
+    task = unique("statuses")
+    for internal in INTERNAL_STATUSES:
+        emulator.update_run(emulator.create_run(task), status=internal)
+    with client_for(emulator) as client:
+        shown = {item.id: item.status for item in client.runs.list(task_identifier=task)}
+        assert len(shown) == len(INTERNAL_STATUSES)
+        for status in sorted(set(shown.values())):
+            found = {item.id for item in client.runs.list(task_identifier=task, status=status)}
+            assert found == {run for run, seen in shown.items() if seen == status}, status
+        with pytest.raises(BadRequestError, match="Invalid status values: NOPE"):
+            client.runs.list_page(status=["COMPLETED", "NOPE"])
+
+
+def test_a_server_older_than_a_status_is_asked_again_without_it(
+    emulator: TriggerEmulator,
+) -> None:
+    task = unique("old-server")
+    executing = emulator.create_run(task)
+    emulator.update_run(executing, status="EXECUTING")
+    refusal = {
+        "error": "Query Error",
+        "details": [{"message": "Invalid status values: DEQUEUED", "path": ["filter[status]"]}],
+    }
+    emulator.inject("/api/v1/runs", faults.status(400, body=refusal), times=1)
+    with client_for(emulator) as client:
+        page = client.runs.list_page(task_identifier=task, status="EXECUTING")
+    assert [item.id for item in page.data] == [executing]
+    queries = [r.query.get("filter[status]") for r in emulator.requests if r.path == "/api/v1/runs"]
+    assert queries[-2:] == ["EXECUTING,DEQUEUED", "EXECUTING"]

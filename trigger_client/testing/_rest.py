@@ -25,7 +25,13 @@ from ._lifecycle import InvalidTransition, parse_duration_ms
 from ._packets import STORE_TYPE, Packet, encode_packet, js_json, packet_json_value
 from ._realtime import json_error, run_resources
 from ._state import Row
-from ._statuses import CURRENT_API_VERSION, api_status, boolean_helpers, internal_statuses_for
+from ._statuses import (
+    CURRENT_API_VERSION,
+    LIST_FILTER_STATUSES,
+    api_status,
+    boolean_helpers,
+    internal_statuses_for,
+)
 
 __all__ = ["rest_routes", "run_view"]
 
@@ -214,9 +220,20 @@ async def list_runs(request: Request) -> Response:
         raise _BadRequest({"error": "Query Error", "details": [{"path": ["page[size]"]}]})
     statuses: set[str] | None = None
     if q.get("filter[status]"):
+        # ApiRunListSearchParams (ApiRunListPresenter.server.ts:30-66 at b082e44): split on ","
+        # (no trimming), an unknown value is a 400 Query Error naming it (row R-LIST-STATUS)
+        values = q["filter[status]"].split(",")
+        invalid = [v for v in values if v not in LIST_FILTER_STATUSES]
+        if invalid:
+            issue = {
+                "code": "custom",
+                "message": f"Invalid status values: {', '.join(invalid)}",
+                "path": ["filter[status]"],
+            }
+            raise _BadRequest({"error": "Query Error", "details": [issue]})
         statuses = set()
-        for s in _split(q.get("filter[status]")):
-            statuses |= internal_statuses_for(s)
+        for value in values:
+            statuses |= internal_statuses_for(value)
     tags = _split(q.get("filter[tag]"))
     versions = _split(q.get("filter[version]"))
     is_test = q.get("filter[isTest]")
