@@ -350,3 +350,37 @@ async def test_a_server_older_than_a_status_is_asked_again_without_it(
     assert [item.id for item in page.data] == [executing]
     queries = [r.query.get("filter[status]") for r in emulator.requests if r.path == "/api/v1/runs"]
     assert queries[-2:] == ["EXECUTING,DEQUEUED", "EXECUTING"]
+
+
+# -- error objects -------------------------------------------------------------------------------
+
+OOM_BY_SIGABRT = {
+    "type": "INTERNAL_ERROR",
+    "code": "TASK_PROCESS_EXITED_WITH_NON_ZERO_CODE",
+    "message": "Process exited with code 134 after signal SIGABRT.",
+}
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (OOM_BY_SIGABRT, "trigger.dev internal error (TASK_PROCESS_MAYBE_OOM_KILLED)"),
+        (
+            {"type": "INTERNAL_ERROR", "code": "TASK_RUN_UNCAUGHT_EXCEPTION", "message": "x"},
+            "trigger.dev internal error (TASK_RUN_UNCAUGHT_EXCEPTION)",
+        ),
+    ],
+)
+async def test_a_run_error_reads_the_same_on_realtime_and_rest(
+    emulator: TriggerEmulator, error: dict[str, str], message: str
+) -> None:
+    run_id = emulator.create_run(unique("crash"))
+    emulator.start_attempt(run_id)
+    emulator.crash(run_id, error)
+    async with client_for(emulator) as client:
+        rest = await client.runs.retrieve(run_id)
+        async with client.runs.subscribe_to_run(run_id, timeout=10) as subscription:
+            realtime = [run async for run in subscription][-1]
+    assert rest.error is not None and realtime.error is not None
+    assert rest.error.message == realtime.error.message == message
+    assert rest.error.name is None and realtime.error.name is None
