@@ -314,12 +314,19 @@ def test_r_404_lag(http: httpx.Client, emulator: TriggerEmulator) -> None:
 
 
 def test_r_404_order(emulator: TriggerEmulator) -> None:
-    """Authentication (401), then the resource (404), then the scope (403)."""
+    """Loaders: authentication (401), then the resource (404), then the scope (403). Actions
+    (cancel): the scope (403) before the resource (404 ``Resource not found``)."""
     missing = "run_" + uuid.uuid4().hex[:25]
-    token = emulator.create_token(["read:runs:run_other"])
+    token = emulator.create_token(["read:runs:run_other", "write:runs:run_other"])
     url = f"{emulator.base_url}/api/v3/runs/{missing}"
     assert httpx.get(url, headers=bearer(token)).status_code == 404
     assert httpx.get(url, headers=bearer("tr_dev_unknown")).status_code == 401
+    cancel = f"{emulator.base_url}/api/v2/runs/{missing}/cancel"
+    assert httpx.post(cancel, headers=bearer(token)).status_code == 403
+    by_key = httpx.post(cancel, headers=bearer(emulator.secret_key))
+    assert by_key.status_code == 404 and by_key.json() == {"error": "Resource not found"}
+    scoped = emulator.create_token([f"write:runs:{missing}"])
+    assert httpx.post(cancel, headers=bearer(scoped)).status_code == 404
 
 
 def test_r_realtime_limit() -> None:

@@ -120,7 +120,7 @@ def test_cancel_replay_reschedule(emu: TriggerEmulator, client: httpx.Client) ->
     assert response.status_code == 200 and response.json() == {"id": run_id}
     assert emu.get_run(run_id)["status"] == "CANCELED"
     assert client.post(f"/api/v2/runs/{run_id}/cancel").json() == {"id": run_id}
-    assert client.post("/api/v2/runs/run_nope/cancel").json() == {"error": "Run not found"}
+    assert client.post("/api/v2/runs/run_nope/cancel").json() == {"error": "Resource not found"}
 
     replay = client.post(f"/api/v1/runs/{run_id}/replay")
     new_id = replay.json()["id"]

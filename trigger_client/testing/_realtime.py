@@ -81,6 +81,8 @@ async def run_feed(request: Request) -> Response:
         creds = _authenticate(request, ctx)
         row = ctx.store.find_run(creds.environment.id, request.path_params["run_id"])
         if row is None:
+            # realtime.v1.runs.$runId.ts:17-35 (re-reads the primary) and apiBuilder.server.ts
+            # :391-399 at b082e44 (rows R-404-LAG, R-404-ORDER)
             return json_error(404, {"error": "Not found"}, {"x-should-retry": "false"})
         batch = ctx.store.batch(row["batchId"]) if row.get("batchId") else None
         creds.require_any("read", run_resources(row, batch["friendlyId"] if batch else None))
@@ -149,6 +151,8 @@ async def batch_feed(request: Request) -> Response:
         creds = _authenticate(request, ctx)
         batch = ctx.store.find_batch(creds.environment.id, request.path_params["batch_id"])
         if batch is None:
+            # realtime.v1.batches.$batchId.ts:14-20 at b082e44 (row R-404-LAG); the route reads
+            # the primary on a replica miss, so no lag is modelled here
             return json_error(404, {"error": "Not found"}, {"x-should-retry": "true"})
         creds.require_any("read", [("batch", batch["friendlyId"]), ("runs", None)])
     except AuthError as err:
@@ -176,6 +180,7 @@ async def _serve(request: Request, ctx: Context, creds: Credentials, filt: FeedF
         limit = ctx.realtime_concurrency_limit
         current = ctx.live_counts.get(env_id, 0)
         if limit is not None and current >= limit:
+            # realtimeClient.server.ts:423 at b082e44 (row R-REALTIME-LIMIT)
             return json_error(429, {"error": "Too many concurrent requests"})
         ctx.live_counts[env_id] = current + 1
         ctx.live_total += 1

@@ -188,6 +188,8 @@ def _find_run_or_404(ctx: Context, creds: Credentials, run_id: str) -> Row:
 
 
 async def retrieve_run(request: Request) -> Response:
+    """api.v3.runs.$runId.ts at b082e44 (rows R-404-LAG, R-404-ORDER, R-REST-STATUS,
+    R-ERROR-OBJECT)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     row = ctx.store.find_run(creds.environment.id, request.path_params["run_id"])
@@ -204,6 +206,7 @@ def _split(value: str | None) -> list[str]:
 
 
 async def list_runs(request: Request) -> Response:
+    """api.v1.runs.ts and ApiRunListPresenter at b082e44 (row R-LIST-STATUS)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     q = request.query_params
@@ -307,9 +310,16 @@ def _epoch_ms_param(value: str | None) -> int | None:
 
 
 async def cancel_run(request: Request) -> Response:
+    """api.v2.runs.$runParam.cancel.ts:17-85 at b082e44 (row R-404-ORDER): an action route checks
+    the scope before the resource (a missing run is 403 for a token without ``write`` on it)
+    and answers a missing run 404 ``Resource not found`` (apiBuilder.server.ts:1270-1320)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
-    row = _find_run_or_404(ctx, creds, request.path_params["run_id"])
+    run_id = request.path_params["run_id"]
+    row = ctx.store.find_run(creds.environment.id, run_id)
+    if row is None:
+        creds.require_any("write", [("runs", run_id)])
+        raise _BadRequest({"error": "Resource not found"}, 404)
     creds.require_any("write", [("runs", row["friendlyId"]), ("tasks", row["taskIdentifier"])])
     ctx.engine.cancel(row["id"])
     return JSONResponse({"id": row["friendlyId"]})
@@ -515,6 +525,8 @@ def _check_body_size(request: Request, limit: int) -> None:
 
 
 async def trigger_task(request: Request) -> Response:
+    """api.v1.tasks.$taskId.trigger.ts at b082e44 (rows R-TRIGGER, R-IDEM-REQUEST, R-IDEM-KEY,
+    R-SCOPE-TRIGGER, R-TOKEN-HEADER, R-TAGS, R-BODY-LIMIT, R-OFFLOAD)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     task = request.path_params["task_id"]
@@ -559,6 +571,7 @@ async def trigger_task(request: Request) -> Response:
 
 
 async def batch_trigger(request: Request) -> Response:
+    """api.v1.tasks.batch.ts at b082e44 (rows R-BATCH, R-TOKEN-HEADER, R-BODY-LIMIT)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     _check_body_size(request, BATCH_BODY_LIMIT)
@@ -641,6 +654,7 @@ async def retrieve_batch(request: Request) -> Response:
 
 
 async def jwt_claims(request: Request) -> Response:
+    """api.v1.auth.jwt.claims.ts at b082e44 (row R-TOKEN-CLAIMS)."""
     creds = _auth(request, allow_jwt=False, legacy=True)
     return JSONResponse({"sub": creds.environment.id, "pub": True})
 

@@ -47,7 +47,8 @@ FINAL_STATUSES = frozenset(
     }
 )
 
-# REST status for clients that do not send the current API version (the seed's names).
+# REST status for clients that do not send the current API version (the seed's names):
+# ApiRetrieveRunPresenter.apiStatusFromRunStatusV1, :348-401 at b082e44 (row R-REST-STATUS).
 _LEGACY = {
     "DELAYED": "DELAYED",
     "PENDING": "QUEUED",
