@@ -118,15 +118,16 @@ async def tags_feed(request: Request) -> Response:
         return json_error(err.status, err.body)
     raw = request.query_params.get("tags")
     tags: tuple[str, ...] = ()
-    if raw is not None:
-        tags = tuple(t.strip() for t in raw.split(","))
+    if raw:
+        # realtime.v1.runs.ts:7-29 at b082e44 (row R-REALTIME-SHAPES): split on "," without
+        # trimming; the first empty or unsafe tag is a 400 naming it
+        tags = tuple(raw.split(","))
         bad = [t for t in tags if not t or _UNSAFE_TAG.search(t)]
         if bad:
             details = [
                 {
                     "code": "custom",
-                    "message": "Tags must be non-empty and must not contain control characters,"
-                    " backslashes or double quotes",
+                    "message": f"Invalid tag: {json.dumps(bad[0], ensure_ascii=False)}",
                     "path": ["tags"],
                 }
             ]

@@ -644,6 +644,12 @@ async def retrieve_batch(request: Request) -> Response:
         "createdAt": iso_z(batch["createdAt"]),
         "updatedAt": iso_z(batch["updatedAt"]),
         "runCount": batch["runCount"],
+        # api.v1.batches.$batchId.ts:38-60 at b082e44 (row R-BATCH-RETRIEVE): the run ids
+        "runs": [
+            run["friendlyId"]
+            for run in (ctx.store.run(r) for r in batch["runIds"])
+            if run is not None
+        ],
     }
     if batch.get("idempotencyKey"):
         view["idempotencyKey"] = batch["idempotencyKey"]
