@@ -96,10 +96,24 @@ def test_r_batch(http: httpx.Client, emulator: TriggerEmulator) -> None:
     second = http.post("/api/v1/tasks/batch", json=items, headers=key)
     assert first.status_code == second.status_code == 202
     assert first.json()["id"] != second.json()["id"]  # v1 batches ignore the request key
-    assert http.post("/api/v1/tasks/batch", json={"items": []}).status_code == 400
+    empty = http.post("/api/v1/tasks/batch", json={"items": []})
+    assert empty.status_code == 403  # no task to authorize: denied, even for a secret key
     many = {"items": [{"task": task, "payload": "1"}] * 501}
     too_many = http.post("/api/v1/tasks/batch", json=many)
-    assert too_many.status_code == 400 and "is too large" in too_many.json()["error"]
+    assert too_many.status_code == 400
+    assert too_many.json() == {
+        "error": "Batch size of 501 is too large. Maximum allowed batch size is 500."
+    }
+    # the body schema comes before the scope, the route's own checks after it
+    token = bearer(emulator.create_token(["read:runs"]))
+    long_tag = {"items": [{"task": task, "payload": "1", "options": {"tags": ["x" * 129]}}]}
+    schema = http.post("/api/v1/tasks/batch", json=long_tag, headers=token)
+    assert schema.status_code == 400
+    assert schema.json() == {
+        "error": 'Validation error: Tags must be less than 128 characters at "items[0].options.tags[0]"'
+    }
+    unscoped = http.post("/api/v1/tasks/batch", json={"items": [{"task": task}]}, headers=token)
+    assert unscoped.status_code == 403
 
 
 # -- tokens ----------------------------------------------------------------------------------------
@@ -420,7 +434,7 @@ def test_r_reschedule(http: httpx.Client, emulator: TriggerEmulator) -> None:
     assert not_found.status_code == 404 and not_found.json() == {"error": "Run not found"}
 
 
-def test_r_tags(http: httpx.Client) -> None:
+def test_r_tags(http: httpx.Client, emulator: TriggerEmulator) -> None:
     task = unique("tags")
     long = trigger(http, task, json={"payload": "1", "options": {"tags": ["ok", "x" * 129]}})
     assert long.status_code == 400
@@ -434,6 +448,13 @@ def test_r_tags(http: httpx.Client) -> None:
     assert many.json() == {"error": "Runs can only have 10 tags, you're trying to set 11."}
     one = trigger(http, task, json={"payload": "1", "options": {"tags": "single"}})
     assert one.status_code == 200
+    # a tag too long is a body error (400) even for a token without the scope (403 otherwise);
+    # too many tags is checked after the scope
+    unscoped = bearer(emulator.create_token(["read:runs"]))
+    body = {"payload": "1", "options": {"tags": ["x" * 129]}}
+    assert trigger(http, task, json=body, headers=unscoped).status_code == 400
+    body = {"payload": "1", "options": {"tags": [str(i) for i in range(11)]}}
+    assert trigger(http, task, json=body, headers=unscoped).status_code == 403
 
 
 def test_r_offload(http: httpx.Client, emulator: TriggerEmulator) -> None:

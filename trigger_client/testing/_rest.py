@@ -440,23 +440,34 @@ def _payload_packet(payload: Any, payload_type: str | None) -> Packet:
     return Packet(js_json(payload), data_type)
 
 
+def _check_body_schema(item: object, where: str = "") -> None:
+    """The parts of the body schema the route builder checks before the scope (a 400): an
+    options object, and RunTags (packages/core/src/v3/schemas/api.ts:237-238) rejecting a tag
+    over 128 characters (apiBuilder.server.ts:1255-1266 at b082e44; row R-TAGS)."""
+    options = item.get("options") if isinstance(item, dict) else None
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise _BadRequest({"error": "Invalid request body"})
+    tags = options.get("tags") or []
+    for index, tag in enumerate([tags] if isinstance(tags, str) else list(tags)):
+        if not isinstance(tag, str) or len(tag) > 128:
+            raise _BadRequest(
+                {
+                    "error": "Validation error: Tags must be less than 128 characters at "
+                    f'"{where}options.tags[{index}]"'
+                }
+            )
+
+
 def _trigger_options(item: dict[str, Any]) -> dict[str, Any]:
     options = item.get("options") or {}
     if not isinstance(options, dict):
         raise _BadRequest({"error": "Invalid request body"})
     tags = options.get("tags") or []
     tags = [tags] if isinstance(tags, str) else list(tags)
-    # RunTags (packages/core/src/v3/schemas/api.ts:237-238) rejects a tag over 128 characters
-    # with a 400 from the route builder; more than 10 tags is the trigger validator's 422
-    # (runEngine/validators/triggerTaskValidator.ts:30-36) at b082e44 (row R-TAGS).
-    for index, tag in enumerate(tags):
-        if not isinstance(tag, str) or len(tag) > 128:
-            raise _BadRequest(
-                {
-                    "error": "Validation error: Tags must be less than 128 characters at "
-                    f'"options.tags[{index}]"'
-                }
-            )
+    # more than 10 tags is the trigger validator's 422, after the scope check
+    # (runEngine/validators/triggerTaskValidator.ts:30-36 at b082e44; row R-TAGS)
     if len(tags) > 10:
         raise _BadRequest(
             {"error": f"Runs can only have 10 tags, you're trying to set {len(tags)}."}, 422
@@ -532,10 +543,11 @@ async def trigger_task(request: Request) -> Response:
     task = request.path_params["task_id"]
     _check_body_size(request, TRIGGER_BODY_LIMIT)
     body = await _json_body(request)
-    if not _can_trigger(creds, "trigger", task):
-        raise AuthError(403, FORBIDDEN_BODY)
     if not isinstance(body, dict):
         raise _BadRequest({"error": "Invalid request body"})
+    _check_body_schema(body)
+    if not _can_trigger(creds, "trigger", task):
+        raise AuthError(403, FORBIDDEN_BODY)
     options = _trigger_options(body)
     request_key = _scoped_request_key(
         request.headers.get("x-trigger-request-idempotency-key"), [creds.environment.id, task]
@@ -577,15 +589,25 @@ async def batch_trigger(request: Request) -> Response:
     _check_body_size(request, BATCH_BODY_LIMIT)
     body = await _json_body(request)
     items = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list):
         raise _BadRequest({"error": "Invalid request body"})
-    if len(items) > 500:
-        raise _BadRequest({"error": "Batch size of " + str(len(items)) + " is too large"})
-    tasks = [str(item.get("task")) for item in items if isinstance(item, dict)]
-    if len(tasks) != len(items) or not all(tasks):
+    tasks = [item.get("task") for item in items if isinstance(item, dict)]
+    if len(tasks) != len(items) or not all(isinstance(t, str) and t for t in tasks):
         raise _BadRequest({"error": "Invalid request body"})
-    if not all(_can_trigger(creds, "batchTrigger", t) for t in tasks):
+    for index, item in enumerate(items):
+        _check_body_schema(item, f"items[{index}].")
+    # the body schema, then the scope of every task (everyResource of no task denies every
+    # caller, apiBuilder.server.ts:202-218), then the route's own checks
+    # (api.v1.tasks.batch.ts:19-66 at b082e44; row R-BATCH)
+    if not tasks or not all(_can_trigger(creds, "batchTrigger", str(t)) for t in tasks):
         raise AuthError(403, FORBIDDEN_BODY)
+    if len(items) > 500:
+        raise _BadRequest(
+            {
+                "error": f"Batch size of {len(items)} is too large. "
+                "Maximum allowed batch size is 500."
+            }
+        )
     prepared = [_trigger_options(item) for item in items]
     batch_id, _ = ctx.engine.create_batch(environment=creds.environment)
     runs: list[dict[str, Any]] = []
