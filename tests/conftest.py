@@ -80,6 +80,14 @@ _sdk_logger.setLevel(logging.DEBUG)
 
 
 @pytest.fixture(autouse=True)
+def _no_branch_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch variables a CI machine (Vercel, a dev session) may set would reach every client
+    made in a test: tests set them themselves when they mean to."""
+    for name in ("TRIGGER_PREVIEW_BRANCH", "VERCEL_GIT_COMMIT_REF", "TRIGGER_DEV_BRANCH"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_secret_in_logs() -> Iterator[None]:
     start = len(_capture.texts)
     yield

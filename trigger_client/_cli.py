@@ -7,7 +7,7 @@
     trigger-client token --run run_1234           print a public access token that can read a run
 
 Configuration comes from ``--base-url`` / ``--access-token`` or the environment, as for the
-clients: ``TRIGGER_API_URL``, ``TRIGGER_ACCESS_TOKEN`` or ``TRIGGER_SECRET_KEY``. Nothing but the
+clients: ``TRIGGER_API_URL``, ``TRIGGER_SECRET_KEY`` or ``TRIGGER_ACCESS_TOKEN``. Nothing but the
 ``token`` command's own result ever prints a token. Exit codes are in ``EXIT_CODES``.
 """
 
@@ -57,8 +57,8 @@ exit codes:
 _ENVIRONMENT: Final = """\
 environment:
   TRIGGER_API_URL        the API (default https://api.trigger.dev)
-  TRIGGER_ACCESS_TOKEN   a secret key or public access token (else TRIGGER_SECRET_KEY)
   TRIGGER_SECRET_KEY     the environment's secret key (tr_dev_..., tr_prod_...)
+  TRIGGER_ACCESS_TOKEN   a secret key or public access token (when TRIGGER_SECRET_KEY is unset)
 """
 
 _TICK_SECONDS: Final = 0.2
@@ -119,8 +119,8 @@ def _parser() -> argparse.ArgumentParser:
         "--access-token",
         default=argparse.SUPPRESS,
         metavar="TOKEN",
-        help="a secret key or public access token (default: $TRIGGER_ACCESS_TOKEN, else "
-        "$TRIGGER_SECRET_KEY); prefer the environment, since other users of the machine can "
+        help="a secret key or public access token (default: $TRIGGER_SECRET_KEY, else "
+        "$TRIGGER_ACCESS_TOKEN); prefer the environment, since other users of the machine can "
         "see a process's arguments",
     )
     common.add_argument(

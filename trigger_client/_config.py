@@ -66,8 +66,9 @@ NOT_GIVEN: Final = NotGiven()
 
 
 def env_access_token() -> str | None:
-    """``TRIGGER_ACCESS_TOKEN``, else ``TRIGGER_SECRET_KEY``, else None."""
-    return os.environ.get("TRIGGER_ACCESS_TOKEN") or os.environ.get("TRIGGER_SECRET_KEY") or None
+    """``TRIGGER_SECRET_KEY``, else ``TRIGGER_ACCESS_TOKEN``, else None (the official client's
+    order; row R-ENV-TOKEN of docs/server-conformance.md)."""
+    return os.environ.get("TRIGGER_SECRET_KEY") or os.environ.get("TRIGGER_ACCESS_TOKEN") or None
 
 
 def env_base_url() -> str:

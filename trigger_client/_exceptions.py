@@ -256,11 +256,22 @@ def _request_id(response: httpx.Response | None) -> str | None:
 
 
 def error_message_from_body(body: Any, response: httpx.Response) -> str:
-    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status."""
+    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status.
+    The route builder's ``Query Error`` / ``Params Error`` / ``Headers Error`` carry their
+    reasons in ``details`` (zod issues): their messages are appended."""
     if isinstance(body, dict):
         for key in ("error", "message", "detail", "title"):
             value = body.get(key)
             if isinstance(value, str) and value:
+                details = body.get("details")
+                if isinstance(details, list):
+                    reasons = [
+                        str(item["message"])
+                        for item in details
+                        if isinstance(item, dict) and isinstance(item.get("message"), str)
+                    ]
+                    if reasons:
+                        return f"{value}: {'; '.join(reasons)}"[:1000]
                 return value
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]

@@ -206,7 +206,7 @@ async def test_an_unknown_status_does_not_break_the_subscription(
 
 
 async def test_offloaded_packets_are_fetched_once_per_version(emulator: TriggerEmulator) -> None:
-    big = {"blob": "y" * (200 * 1024)}
+    big = {"blob": "y" * (512 * 1024)}
     run_id = emulator.create_run("report", big)
     async with client_for(emulator) as client:
         subscription = client.runs.subscribe_to_run(run_id, timeout=30)

@@ -22,7 +22,6 @@ from trigger_client import (
     RunWaitTimeout,
     SubscriptionTimeout,
     TriggerClient,
-    UnprocessableEntityError,
 )
 from trigger_client.testing import TriggerEmulator, faults
 
@@ -332,7 +331,7 @@ def test_list_arguments_are_checked(emulator: TriggerEmulator) -> None:
 
 
 def test_retrieve_resolves_an_offloaded_payload(emulator: TriggerEmulator) -> None:
-    payload = {"blob": "y" * 200_000}
+    payload = {"blob": "y" * 600_000}
     run_id = emulator.create_run(unique("big"), payload)
     assert emulator.get_run(run_id)["payloadType"] == "application/store"
     with client_for(emulator) as client:
@@ -410,7 +409,7 @@ def test_reschedule(emulator: TriggerEmulator) -> None:
         with pytest.raises(ValueError):
             client.runs.reschedule(run_id, delay=timedelta(0))
         started = emulator.create_run(unique("reschedule"), {})
-        with pytest.raises(UnprocessableEntityError):
+        with pytest.raises(BadRequestError, match="not delayed"):  # a 400, as the server
             client.runs.reschedule(started, delay="1h")
     bodies = [r for r in emulator.requests if r.path == f"/api/v1/runs/{run_id}/reschedule"]
     assert len(bodies) == 4

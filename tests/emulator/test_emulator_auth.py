@@ -281,7 +281,10 @@ def test_trigger_scopes(emu: TriggerEmulator) -> None:
 
     assert trigger(emu.create_token(["trigger:tasks:t"])) == 200
     assert trigger(emu.create_token(["trigger:tasks:t"]), "other") == 403
-    assert trigger(emu.create_token(["write:tasks"])) == 200
+    assert trigger(emu.create_token(["write:tasks"])) == 403  # no such super-scope
+    assert trigger(emu.create_token(["trigger:tasks"])) == 200
+    assert trigger(emu.create_token(["trigger:all"])) == 200
+    assert trigger(emu.create_token(["admin"])) == 200
     assert trigger(emu.create_token(["read:runs"])) == 403
     items = {"items": [{"task": "t", "payload": 1}, {"task": "u", "payload": 2}]}
     batch = emu.create_token(["batchTrigger:tasks:t"])
@@ -289,7 +292,7 @@ def test_trigger_scopes(emu: TriggerEmulator) -> None:
     assert response.status_code == 403
     both = emu.create_token(["batchTrigger:tasks:t", "batchTrigger:tasks:u"])
     response = post(emu, "/api/v1/tasks/batch", both, json=items)
-    assert response.status_code == 200
+    assert response.status_code == 202
 
 
 def test_secret_key_only_routes_refuse_jwts(emu: TriggerEmulator, run_id: str) -> None:

@@ -189,7 +189,7 @@ def test_batches(off: TriggerEmulator) -> None:
 
 
 def test_packets_offloaded_above_the_limit(off: TriggerEmulator) -> None:
-    big = "x" * (128 * 1024)
+    big = "x" * (512 * 1024)
     run_id = off.create_run("t", {"big": big})
     row = off.get_run(run_id)
     assert row["payloadType"] == "application/store"

@@ -164,7 +164,7 @@ def test_offloaded_output(emu: TriggerEmulator) -> None:
 
 
 def test_offloaded_payload(emu: TriggerEmulator) -> None:
-    payload = {"text": "p" * (130 * 1024)}
+    payload = {"text": "p" * (512 * 1024)}
     run_id = emu.create_run("t", payload)
     runs = subscribe_while(emu, run_id, "success")
     assert all(run["payload"] == payload for run in runs)

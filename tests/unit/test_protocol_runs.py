@@ -363,7 +363,7 @@ OFFICIAL_ERROR_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
             "message": "Unexpected exit with code -1",
             "stackTrace": "SIGABRT",
         },
-        {"message": "trigger.dev internal error (TASK_PROCESS_EXITED_WITH_NON_ZERO_CODE)"},
+        {"message": "trigger.dev internal error (TASK_PROCESS_MAYBE_OOM_KILLED)"},
     ),
     (
         {
@@ -421,7 +421,24 @@ OFFICIAL_ERROR_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
             "message": "Deadlock detected: a",
             "stackTrace": "s",
         },
-        {"name": "TriggerApiError", "message": "Deadlock detected: a", "stackTrace": "s"},
+        # errors.ts:875-888 at b082e44 (3.3.17 passed it through unchanged)
+        {"name": "Concurrency Deadlock Error", "message": "Deadlock detected: a", "stackTrace": ""},
+    ),
+    (
+        {
+            "type": "INTERNAL_ERROR",
+            "code": "TASK_PROCESS_EXITED_WITH_NON_ZERO_CODE",
+            "message": "Process exited with code 134 after signal SIGABRT.",
+        },
+        {"message": "trigger.dev internal error (TASK_PROCESS_MAYBE_OOM_KILLED)"},
+    ),
+    (
+        {"type": "INTERNAL_ERROR", "code": "TASK_RUN_UNCAUGHT_EXCEPTION", "message": "read x"},
+        {"message": "trigger.dev internal error (TASK_RUN_UNCAUGHT_EXCEPTION)"},
+    ),
+    (
+        {"type": "INTERNAL_ERROR", "code": "PAYLOAD_TOO_LARGE"},
+        {"message": "trigger.dev internal error (PAYLOAD_TOO_LARGE)"},
     ),
     ({"type": "STRING_ERROR", "raw": "boom"}, {"message": "boom"}),
     ({"type": "CUSTOM_ERROR", "raw": '{"foo":1}'}, {"message": '{"foo":1}'}),
@@ -488,8 +505,8 @@ def test_serialized_error_matches_the_official_sdk(
     ("error", "message"),
     [
         (
-            {"type": "INTERNAL_ERROR", "code": "TASK_RUN_STALLED_EXECUTING", "message": "m"},
-            '{"type":"INTERNAL_ERROR","code":"TASK_RUN_STALLED_EXECUTING","message":"m"}',
+            {"type": "INTERNAL_ERROR", "code": "SOME_FUTURE_CODE", "message": "m"},
+            '{"type":"INTERNAL_ERROR","code":"SOME_FUTURE_CODE","message":"m"}',
         ),
         ({"type": "INTERNAL_ERROR"}, '{"type":"INTERNAL_ERROR"}'),
         (
@@ -522,7 +539,7 @@ def test_no_error() -> None:
 
 
 def test_every_known_internal_code_has_the_internal_message() -> None:
-    assert len(INTERNAL_ERROR_CODES) == 27
+    assert len(INTERNAL_ERROR_CODES) == 38  # TaskRunInternalError at b082e44
     for code in INTERNAL_ERROR_CODES - {"TASK_PROCESS_EXITED_WITH_NON_ZERO_CODE"}:
         assert serialized_error({"type": "INTERNAL_ERROR", "code": code, "message": "SIGKILL"}) == (
             SerializedError(message=f"trigger.dev internal error ({code})")

@@ -21,6 +21,7 @@ from .._config import (
 )
 from .._exceptions import TriggerConfigurationError
 from .._protocol.retry import RetryPolicy
+from .._protocol.server_rules import env_branch
 from ._auth_token import AsyncTokenSource
 from ._pools import AsyncConnectionPools
 from ._transport import AsyncTransport
@@ -42,12 +43,14 @@ class AsyncTriggerClient:
     Args:
         access_token: a secret key (``tr_dev_...``, ``tr_prod_...``) or a public access token, or a
             callable returning one (called again once to refresh after a 401/403). Default: the
-            ``TRIGGER_ACCESS_TOKEN`` environment variable, else ``TRIGGER_SECRET_KEY``.
+            ``TRIGGER_SECRET_KEY`` environment variable, else ``TRIGGER_ACCESS_TOKEN``.
         base_url: the API's URL. Default: ``TRIGGER_API_URL``, else ``https://api.trigger.dev``.
         timeout: seconds (or an ``httpx.Timeout``) for each REST call.
         max_retries: how many times a failed idempotent REST call is retried (default 2).
         http_client: an httpx client of yours to send requests with; it is never closed by the SDK.
-        branch: the preview branch to address (sends ``x-trigger-branch``).
+        branch: the preview (or development) branch to address (sends ``x-trigger-branch``).
+            Default: ``TRIGGER_PREVIEW_BRANCH``, else ``VERCEL_GIT_COMMIT_REF``, else
+            ``TRIGGER_DEV_BRANCH`` (unless ``default``), as the official client reads them.
         live_timeout: read timeout of long-poll realtime requests, above the server's ~20 s hold.
         retry_policy: the backoff of retried requests (``RetryPolicy(initial_delay=1.0,
             max_delay=32.0, multiplier=2.0)``: full jitter, ``Retry-After`` as a floor). REST calls
@@ -82,6 +85,8 @@ class AsyncTriggerClient:
             )
         self._timeout = _as_timeout(timeout)
         self._max_retries = max_retries
+        if branch is None:
+            branch = env_branch()
         self._branch = branch
         self._live_timeout = live_timeout
         self._http_client = http_client

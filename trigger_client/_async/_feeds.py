@@ -26,6 +26,7 @@ from .._protocol.packets import decode_downloaded_packet
 from .._protocol.responses import decode_json, retry_after_seconds
 from .._protocol.retry import Backoff, classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
+from .._protocol.server_rules import NotFoundWindow, lagging_not_found
 from .._protocol.shape_log import ShapeLog
 from ._packets import AsyncPacketResolver
 from ._transport import AsyncTransport
@@ -83,6 +84,7 @@ class AsyncRealtimeFeed:
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
+        self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
 
     @property
     def shape(self) -> ShapeLog:
@@ -168,8 +170,19 @@ class AsyncRealtimeFeed:
                 backoff.reset()
                 refreshed = False
                 self._last_error = None
+                self._not_found.reset()
                 if batch.rows:
                     return await self._packets.runs_from_rows(batch.rows)
+                continue
+            if lagging_not_found(status, response.headers):
+                # a batch the read replica has not seen yet: a bounded wait, then NotFoundError
+                error = self._transport.status_error(response, realtime=True)
+                now = AsyncBackend.monotonic()
+                if not self._not_found.allows_retry(now):
+                    raise error
+                self._last_error = error
+                delay = min(backoff.next_delay(), self._not_found.left(now))
+                await _sleep_within(self._abort, delay, backoff, error)
                 continue
             if kind == "transient":
                 self._last_error = self._transport.status_error(response, realtime=True)

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .._exceptions import APIResponseValidationError
+from .._exceptions import APIResponseValidationError, BadRequestError
 from .._generated.models import ListRunItem
-from .._protocol.listing import Params, RunPage, parse_run_page, with_cursor
+from .._protocol.listing import (
+    Params,
+    RunPage,
+    parse_run_page,
+    with_cursor,
+    without_unknown_companions,
+)
 from ._transport import decode_json
 
 if TYPE_CHECKING:
@@ -21,10 +27,20 @@ _PATH = "/api/v1/runs"
 async def fetch_run_page(
     transport: AsyncTransport, params: Params, *, after: str | None, before: str | None
 ) -> RunPage:
-    """One ``GET /api/v1/runs`` page (retried like every read)."""
-    response = await transport.request(
-        "GET", _PATH, params=with_cursor(params, after=after, before=before)
-    )
+    """One ``GET /api/v1/runs`` page (retried like every read). A server that does not know a
+    status the SDK added to the filter (``DEQUEUED``, ``PENDING_VERSION``) is asked again
+    without it."""
+    try:
+        response = await transport.request(
+            "GET", _PATH, params=with_cursor(params, after=after, before=before)
+        )
+    except BadRequestError as exc:
+        narrowed = without_unknown_companions(params, exc.body)
+        if narrowed is None:
+            raise
+        response = await transport.request(
+            "GET", _PATH, params=with_cursor(narrowed, after=after, before=before)
+        )
     return parse_run_page(decode_json(response))
 
 

@@ -10,7 +10,9 @@ with 25 runs a page by default (``page[size]`` 1 to 100), newest first.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +29,8 @@ __all__ = [
     "RunPage",
     "list_runs_params",
     "parse_run_page",
+    "status_filter",
+    "without_unknown_companions",
     "with_cursor",
 ]
 
@@ -72,6 +76,50 @@ def _joined(value: str | Iterable[str], what: str) -> str:
     return ",".join(text)
 
 
+#: Statuses the server's list filter selects with a newer name only: ``filter[status]=EXECUTING``
+#: selects EXECUTING runs, not the DEQUEUED ones the REST view also shows as EXECUTING; the SDK
+#: shows PENDING_VERSION as WAITING_FOR_DEPLOY (ApiRunListPresenter.server.ts:368-430 and
+#: ApiRetrieveRunPresenter.server.ts:348-401 at b082e44; row R-LIST-STATUS).
+_FILTER_COMPANIONS: Mapping[str, tuple[str, ...]] = {
+    "EXECUTING": ("DEQUEUED",),
+    "WAITING_FOR_DEPLOY": ("PENDING_VERSION",),
+}
+
+
+def status_filter(joined: str) -> str:
+    """``filter[status]`` selecting every run the SDK shows with one of the statuses: each status
+    followed by its companions (once each, in order)."""
+    out: list[str] = []
+    for value in joined.split(","):
+        for item in (value, *_FILTER_COMPANIONS.get(value, ())):
+            if item not in out:
+                out.append(item)
+    return ",".join(out)
+
+
+def without_unknown_companions(params: Params, body: object) -> Params | None:
+    """``params`` without the companion statuses a server older than them refused (a 400 whose
+    body says ``Invalid status values: ...`` naming only companions); None when that is not
+    the refusal."""
+    text = json.dumps(body) if not isinstance(body, str) else body
+    match = re.search(r"Invalid status values: ([A-Z_, ]+)", text)
+    if match is None:
+        return None
+    refused = {value.strip() for value in match.group(1).split(",") if value.strip()}
+    companions = {c for values in _FILTER_COMPANIONS.values() for c in values}
+    if not refused or not refused <= companions:
+        return None
+    out: list[tuple[str, str]] = []
+    for name, value in params:
+        if name == "filter[status]":
+            kept = [v for v in value.split(",") if v not in refused]
+            if not kept:
+                return None
+            value = ",".join(kept)
+        out.append((name, value))
+    return tuple(out)
+
+
 def _epoch_ms(value: datetime, what: str) -> str:
     if not isinstance(value, datetime):
         raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
@@ -95,7 +143,7 @@ def list_runs_params(
     """The filter and page-size parameters, in the official SDK's order (cursors not included)."""
     params: list[tuple[str, str]] = []
     if status is not None:
-        params.append(("filter[status]", _joined(status, "status")))
+        params.append(("filter[status]", status_filter(_joined(status, "status"))))
     if task_identifier is not None:
         params.append(("filter[taskIdentifier]", _joined(task_identifier, "task_identifier")))
     if version is not None:

@@ -17,6 +17,8 @@ from typing import Literal
 import attrs
 import httpx
 
+from .server_rules import NOT_FOUND_RETRY_SECONDS
+
 __all__ = [
     "MAX_RETRY_AFTER",
     "Backoff",
@@ -62,12 +64,15 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 @attrs.frozen
 class RetryPolicy:
-    """Exponential backoff with full jitter; ``max_retries`` bounds REST calls only."""
+    """Exponential backoff with full jitter; ``max_retries`` bounds REST calls only;
+    ``not_found_seconds`` bounds the wait for a run or batch the server has not seen yet."""
 
     initial_delay: float = 1.0
     max_delay: float = 32.0
     multiplier: float = 2.0
     max_retries: int = 2
+    #: How long a 404 marked ``x-should-retry: true`` is retried before ``NotFoundError``.
+    not_found_seconds: float = NOT_FOUND_RETRY_SECONDS
 
     def delay(
         self, attempt: int, *, retry_after: float | None, random: Callable[[], float]

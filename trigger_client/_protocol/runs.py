@@ -82,7 +82,8 @@ _REST_STATUS_ALIASES: Mapping[str, str] = {
     "WAITING": "FROZEN",
 }
 
-#: The ``INTERNAL_ERROR`` codes 3.3.17 knows.
+#: The ``INTERNAL_ERROR`` codes of ``TaskRunInternalError`` (packages/core/src/v3/schemas/
+#: common.ts:172-214 at b082e44: 3.3.17's and those added since; row R-ERROR-OBJECT).
 INTERNAL_ERROR_CODES = frozenset(
     {
         "COULD_NOT_FIND_EXECUTOR",
@@ -112,14 +113,28 @@ INTERNAL_ERROR_CODES = frozenset(
         "OUTDATED_SDK_VERSION",
         "TASK_DID_CONCURRENT_WAIT",
         "RECURSIVE_WAIT_DEADLOCK",
+        "TASK_MIDDLEWARE_ERROR",
+        "TASK_RUN_UNCAUGHT_EXCEPTION",
+        "TASK_HAS_N0_EXECUTION_SNAPSHOT",
+        "TASK_DEQUEUED_INVALID_STATE",
+        "TASK_DEQUEUED_QUEUE_NOT_FOUND",
+        "TASK_RUN_DEQUEUED_MAX_RETRIES",
+        "TASK_RUN_STALLED_EXECUTING",
+        "TASK_RUN_STALLED_EXECUTING_WITH_WAITPOINTS",
+        "BATCH_ITEM_COULD_NOT_TRIGGER",
+        "PAYLOAD_TOO_LARGE",
+        "UNSPECIFIED_ERROR",
     }
 )
 
 _EXITED = "TASK_PROCESS_EXITED_WITH_NON_ZERO_CODE"
+#: ``findSignalInMessage`` and ``taskRunErrorEnhancer`` (packages/core/src/v3/errors.ts:805-937 at
+#: b082e44): a SIGABRT, like a SIGKILL, means the process was likely out of memory.
 _SIGNAL_CODES = (
     ("SIGTERM", "TASK_PROCESS_SIGTERM"),
     ("SIGSEGV", "TASK_PROCESS_SIGSEGV"),
     ("SIGKILL", "TASK_PROCESS_MAYBE_OOM_KILLED"),
+    ("SIGABRT", "TASK_PROCESS_MAYBE_OOM_KILLED"),
 )
 
 
@@ -203,6 +218,10 @@ def serialized_error(error: TaskRunError | Mapping[str, Any] | None) -> Serializ
         code = _enhanced_built_in_code(error.name, error.message, error.stack_trace)
         if code is not None:
             return _internal(code)
+        if error.name == "TriggerApiError" and error.message.startswith("Deadlock detected:"):
+            return SerializedError(
+                message=error.message, name="Concurrency Deadlock Error", stack_trace=""
+            )
         return SerializedError(
             message=error.message, name=error.name, stack_trace=error.stack_trace
         )

@@ -14,7 +14,7 @@ Everything here follows the official SDK 3.3.17 (``tasks.trigger`` / ``tasks.bat
 * **Options** are sent in the SDK's key order, leaving out what was not given.
 
 Offloading: 3.3.17 does not offload trigger payloads itself. It sends them inline and the server
-stores a payload of 128 KiB or more in its object store (the run then carries an
+stores a payload of 512 KiB or more (its ``TASK_PAYLOAD_OFFLOAD_THRESHOLD``) in its object store (the run then carries an
 ``application/store`` reference that ``runs.retrieve`` and the subscriptions download).
 """
 

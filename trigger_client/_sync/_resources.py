@@ -248,7 +248,7 @@ class RunsResource:
     ) -> Run:
         """Move a ``DELAYED`` run's start: ``delay`` is a duration from now (``"1h"``, ``"30m"``,
         a ``timedelta``) or a ``datetime`` (naive means UTC). Returns the updated run. Needs a
-        secret key; a run that is not delayed raises ``UnprocessableEntityError`` (422).
+        secret key; a run that is not delayed raises ``BadRequestError`` (400).
         """
         from .._protocol.tasks import delay_text
 

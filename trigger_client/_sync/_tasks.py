@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 from .._backends import SyncBackend
 from .._config import NOT_GIVEN
+from .._exceptions import TriggerConfigurationError
 from .._generated.models import BatchTriggerResponse, QueueOptions, TriggerTaskResponse
+from .._protocol.server_rules import REQUEST_IDEMPOTENCY_HEADER, new_request_idempotency_key
 from .._protocol.tasks import (
     BatchHandle,
     BatchItem,
@@ -26,7 +28,12 @@ from .._protocol.tasks import (
     merge_options,
     trigger_item_body,
 )
-from .._protocol.tokens import build_public_token_claims, is_public_token, sign_public_token
+from .._protocol.tokens import (
+    build_public_token_claims,
+    is_additional_api_key,
+    is_public_token,
+    sign_public_token,
+)
 from .._serde import structure
 from ._transport import decode_json
 
@@ -49,13 +56,15 @@ class TasksResource:
     Payloads are serialised as the official SDK 3.3.17 serialises them: a ``str`` is sent as
     ``text/plain``, anything else as superjson (``application/super+json``), so a task receives
     ``datetime`` as ``Date``, ``set`` as ``Set``, ``bytes`` as ``Buffer``, big ``int`` as
-    ``BigInt``. A payload of 128 KiB or more is sent inline too, and the server offloads it to its
+    ``BigInt``. A payload of 512 KiB or more is sent inline too, and the server offloads it to its
     object store (the official SDK does the same); runs.retrieve and the subscriptions download it.
 
-    Retries: a trigger is a POST that creates a run, so a failed attempt is retried only when it
-    carries an idempotency key (the server then returns the run it already made instead of a
-    second one). Without a key, a 5xx or a dropped connection raises at once: the run may or may
-    not exist. Pass ``idempotency_key`` to make triggering safe to retry.
+    Retries: every call sends one ``x-trigger-request-idempotency-key`` (the same on each
+    attempt), by which the server's trigger route returns the run an earlier attempt already
+    made, so ``trigger`` retries 429, 5xx and dropped connections like any other call. The
+    batch endpoint does not read that header: ``batch_trigger`` retries a 429 (the rate limiter
+    refuses before the route runs), and 5xx or dropped connections only with an
+    ``idempotency_key``. A 429 waits for the limiter's ``x-ratelimit-reset``.
     """
 
     def __init__(self, transport: Transport) -> None:
@@ -117,13 +126,12 @@ class TasksResource:
             "POST",
             f"/api/v1/tasks/{quote(task_id, safe=_URI_COMPONENT_SAFE)}/trigger",
             json_body=body,
-            idempotent=key is not None,
+            idempotent=True,  # the route de-duplicates by the request idempotency key
+            extra_headers={REQUEST_IDEMPOTENCY_HEADER: new_request_idempotency_key()},
         )
         result = decode_json(response)
         parsed = structure(result, TriggerTaskResponse, what="trigger response")
-        token = response.headers.get("x-trigger-jwt") or self._sign(
-            response, f"read:runs:{parsed.id}"
-        )
+        token = self._handle_token(response, f"read:runs:{parsed.id}", parsed.id)
         return RunHandle(
             id=parsed.id,
             public_access_token=token,
@@ -183,7 +191,7 @@ class TasksResource:
         key_ttl: str | timedelta | None,
     ) -> BatchHandle:
         hashed = idempotency_key(key)
-        headers: dict[str, str] = {}
+        headers = {REQUEST_IDEMPOTENCY_HEADER: new_request_idempotency_key()}
         if hashed is not None:
             headers["idempotency-key"] = hashed
         if key_ttl is not None:
@@ -192,13 +200,11 @@ class TasksResource:
             "POST",
             "/api/v1/tasks/batch",
             json_body={"items": items},
-            idempotent=hashed is not None,
-            extra_headers=headers or None,
+            idempotent=hashed is not None,  # /api/v1/tasks/batch dedupes by idempotency-key only
+            extra_headers=headers,
         )
         parsed = structure(decode_json(response), BatchTriggerResponse, what="batch response")
-        token = self._sign(response, f"read:batch:{parsed.id}")
-        if token is None:
-            token = response.headers.get("x-trigger-jwt") or None
+        token = self._handle_token(response, f"read:batch:{parsed.id}", parsed.id)
         return BatchHandle(
             batch_id=parsed.id,
             runs=[
@@ -215,6 +221,22 @@ class TasksResource:
             is_cached=parsed.is_cached,
             idempotency_key=parsed.idempotency_key,
         )
+
+    def _handle_token(self, response: httpx.Response, scope: str, what: str) -> str | None:
+        """The handle's public access token: the server's ``x-trigger-jwt`` when it sent one,
+        else one signed here with our secret key (never with an additional API key, whose
+        tokens the server would refuse: ``TriggerConfigurationError``)."""
+        sent: str | None = response.headers.get("x-trigger-jwt")
+        if sent:
+            return sent
+        secret_key = self._transport.token.get()
+        if is_additional_api_key(secret_key):
+            raise TriggerConfigurationError(
+                f"{what} was triggered, but the server sent no public access token for it and "
+                "an additional API key (tr_<env>_sk_...) cannot sign one: upgrade the server "
+                "or use the environment's secret key"
+            )
+        return self._sign(response, scope)
 
     def _sign(self, response: httpx.Response, scope: str) -> str | None:
         """A one-hour public token for ``scope``, signed with our secret key from the claims the

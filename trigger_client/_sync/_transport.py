@@ -36,6 +36,7 @@ from .._protocol.retry import (
     classify_status,
     connection_error_message,
 )
+from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
 from ._connection import ShapeSender
@@ -121,9 +122,13 @@ class Transport:
     ) -> httpx.Response:
         """Send a REST request; return a 2xx response or raise a typed error.
 
-        Transient failures are retried ``retry_policy.max_retries`` times when ``idempotent``.
+        Transient failures are retried ``retry_policy.max_retries`` times when ``idempotent``
+        (a 429 from the rate limiter also when not); a 404 marked ``x-should-retry: true`` is
+        retried for ``retry_policy.not_found_seconds``.
         """
-        backoff = self.backoff(max_retries=self.retry_policy.max_retries if idempotent else 0)
+        backoff = self.backoff(max_retries=self.retry_policy.max_retries)
+        not_found = NotFoundWindow(self.retry_policy.not_found_seconds)
+        not_found_backoff = self.backoff()
         refreshed = False
         while True:
             token = self.token.get()
@@ -164,7 +169,18 @@ class Transport:
                     )
                     self.token.refresh()
                     continue
-                if kind != "transient" or not backoff.can_retry():
+                if lagging_not_found(response.status_code, response.headers):
+                    now = SyncBackend.monotonic()
+                    if not not_found.allows_retry(now):
+                        raise self.status_error(response)
+                    delay = min(not_found.left(now), not_found_backoff.next_delay())
+                    logger.debug("%s %s: not found yet; retry in %.2fs", method, path, delay)
+                    SyncBackend.sleep(delay)
+                    continue
+                retryable = idempotent or rejected_before_route(
+                    response.status_code, response.headers
+                )
+                if kind != "transient" or not retryable or not backoff.can_retry():
                     raise self.status_error(response)
                 _wait_to_retry(
                     backoff,
@@ -173,7 +189,11 @@ class Transport:
                     retry_after_seconds(response.headers, now=SyncBackend.wall()),
                 )
                 continue
-            if classify_exception(cause) != "transient" or not backoff.can_retry():
+            if (
+                not idempotent
+                or classify_exception(cause) != "transient"
+                or not backoff.can_retry()
+            ):
                 raise error from cause
             _wait_to_retry(backoff, f"{method} {path}", type(cause).__name__, None)
 

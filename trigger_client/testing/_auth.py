@@ -60,22 +60,28 @@ Resource = tuple[str, str | None]
 
 
 def scope_matches(scope: str, action: str, resource: Resource) -> bool:
-    """Whether one scope string grants ``action`` on ``(type, id)`` (grammar of section 4.3)."""
-    if scope == "admin":
-        return True
+    """Whether one scope string grants ``action`` on ``(type, id)``, as ``buildJwtAbility``
+    (packages/plugins/src/rbac.ts:155-247 at b082e44; row R-SCOPE-GRAMMAR): bare ``admin``
+    grants everything (``admin:<type>`` is an ordinary action); ``<action>:all[:<anything>]``
+    grants every resource; an empty id (``read:runs:``) grants every resource of the type."""
     parts = scope.split(":", 2)
-    if len(parts) < 2:
+    s_action = parts[0]
+    s_type = parts[1] if len(parts) > 1 and parts[1] else None
+    s_id = parts[2] if len(parts) > 2 and parts[2] else None
+    if not s_action:
         return False
-    s_action, s_type = parts[0], parts[1]
-    s_id = parts[2] if len(parts) == 3 else None
+    if s_action == "admin" and s_type is None:
+        return True
     r_type, r_id = resource
     if s_action not in (action, "*"):
         return False
-    if s_type not in ("all", r_type):
+    if s_type == "all":
+        return True
+    if s_type != r_type:
         return False
     if s_id is None:
         return True
-    return r_id is not None and s_id == r_id
+    return s_id == r_id
 
 
 @dataclass(frozen=True)
@@ -151,11 +157,16 @@ def authenticate(
     *,
     allow_jwt: bool,
     legacy: bool = False,
+    branch: str | None = None,
 ) -> Credentials:
     """Resolve the ``Authorization`` header or raise :class:`AuthError` (401).
 
     ``legacy`` routes (JWT claims) accept secret keys only and answer every failure with
-    ``Invalid or Missing API key``.
+    ``Invalid or Missing API key``. A key of a PREVIEW environment needs ``branch`` (the
+    ``x-trigger-branch`` header): without one the key resolves to no environment, as in
+    ``resolveEnvironmentByApiKey`` (apps/webapp/app/models/runtimeEnvironment.server.ts:221-227
+    at b082e44; row R-BRANCH). The emulator models one branch per preview environment: any
+    branch name reaches it.
     """
     token = bearer_token(authorization)
     if token is None:
@@ -164,7 +175,7 @@ def authenticate(
     if claims is not None:
         return _verify_jwt(store, clock, token, claims)
     env = store.environment_by_key(token)
-    if env is None:
+    if env is None or (env.type == "PREVIEW" and not branch):
         raise AuthError(401, {"error": MISSING if legacy else INVALID_KEY})
     return Credentials(environment=env, kind="secret")
 

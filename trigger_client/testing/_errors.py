@@ -1,4 +1,6 @@
-"""``TaskRunError`` -> ``SerializedError`` as the SDK and the REST presenter derive it."""
+"""``TaskRunError`` -> ``SerializedError`` as the SDK and the REST presenter derive it:
+``createJsonErrorObject(taskRunErrorEnhancer(error))`` of packages/core/src/v3/errors.ts:271-299
+and 805-1004 at b082e44 (row R-ERROR-OBJECT)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,14 @@ from typing import Any
 
 from ._clock import datetime_to_ms
 from ._ids import friendly_id, new_cuid
-from ._packets import OFFLOAD_LIMIT, STORE_TYPE, Packet, encode_packet, packet_extension
+from ._packets import (
+    OFFLOAD_LIMIT,
+    PAYLOAD_OFFLOAD_THRESHOLD,
+    STORE_TYPE,
+    Packet,
+    encode_packet,
+    packet_extension,
+)
 from ._state import Environment, Row, Store, TxWriter, new_run_ids
 from ._statuses import FINAL_STATUSES, INTERNAL_STATUSES
 
@@ -312,7 +319,8 @@ class Engine:
     def _maybe_offload(
         self, env_id: str, run_friendly: str, name: str, packet: Packet
     ) -> tuple[str | None, str]:
-        if packet.data is None or len(packet.data.encode()) < OFFLOAD_LIMIT:
+        limit = PAYLOAD_OFFLOAD_THRESHOLD if name == "payload" else OFFLOAD_LIMIT
+        if packet.data is None or len(packet.data.encode()) < limit:
             return packet.data, packet.data_type
         if packet.data_type == STORE_TYPE:
             return packet.data, packet.data_type

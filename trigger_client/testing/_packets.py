@@ -21,6 +21,7 @@ from ._columns import iso_z
 
 __all__ = [
     "OFFLOAD_LIMIT",
+    "PAYLOAD_OFFLOAD_THRESHOLD",
     "UNDEFINED",
     "Packet",
     "encode_packet",
@@ -30,9 +31,13 @@ __all__ = [
     "superjson_stringify",
 ]
 
-# OFFLOAD_IO_PACKET_LENGTH_LIMIT in @trigger.dev/core: packets of this many UTF-8 bytes or more
-# are offloaded to the object store.
+# OFFLOAD_IO_PACKET_LENGTH_LIMIT in @trigger.dev/core: outputs (offloaded by the task's SDK) of
+# this many UTF-8 bytes or more are offloaded to the object store.
 OFFLOAD_LIMIT: Final = 128 * 1024
+# TASK_PAYLOAD_OFFLOAD_THRESHOLD (apps/webapp/app/env.server.ts:1006 at b082e44): the server
+# offloads a triggered payload of this many UTF-8 bytes or more (payloads.server.ts:21-24;
+# row R-OFFLOAD).
+PAYLOAD_OFFLOAD_THRESHOLD: Final = 512 * 1024
 
 JSON_TYPE: Final = "application/json"
 SUPERJSON_TYPE: Final = "application/super+json"

@@ -31,11 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["RateLimit", "RateLimitMiddleware", "RateLimiter"]
 
+# The pathWhiteList of apiRateLimit.server.ts:97-136 at b082e44 that an SDK client can reach
+# (row R-RATELIMIT-429).
 _EXEMPT = re.compile(
     r"^/api/v1/auth/jwt/claims$"
-    r"|^/api/v1/packets/"
+    r"|^/api/v[12]/packets/"
     r"|^/api/v1/timezones$"
     r"|^/api/v1/runs/[^/]+/attempts$"
+    r"|^/api/v1/sessions/[^/]+/snapshot-url$"
     r"|^/api/v\d+/deployments"
 )
 
@@ -84,19 +87,28 @@ class RateLimiter:
     def applies(path: str) -> bool:
         return path.startswith("/api") and not _EXEMPT.search(path)
 
-    def _is_jwt(self, authorization: str) -> bool:
+    def _bucket(self, authorization: str) -> tuple[str, bool]:
+        """(bucket key, is a public JWT). A secret key (root or additional) of a known
+        environment shares the environment's bucket; a JWT or an unknown key has its own, keyed
+        by the SHA-256 of the header (resolveApiRateLimitOverride, apiRateLimit.server.ts:24-77
+        at b082e44)."""
+        hashed = hashlib.sha256(authorization.encode()).hexdigest()
         try:
-            creds = authenticate(self._store, self._clock, authorization, allow_jwt=True)
+            creds = authenticate(
+                self._store, self._clock, authorization, allow_jwt=True, branch="any"
+            )
         except AuthError:
-            return False  # an unknown key gets the default limiter, as in the real service
-        return creds.kind == "jwt"
+            return hashed, False  # an unknown key gets the default limiter, as in the server
+        if creds.kind == "jwt":
+            return hashed, True
+        return "env:" + creds.environment.id, False
 
     def take(self, authorization: str) -> Decision:
-        key = hashlib.sha256(authorization.encode()).hexdigest()
         now = self._clock.now_ms()
         limits = self.limits
         with self._lock:
-            if self._is_jwt(authorization):
+            key, is_jwt = self._bucket(authorization)
+            if is_jwt:
                 return self._fixed_window(key, now, limits.jwt_tokens, limits.jwt_window)
             return self._token_bucket(
                 key, now, limits.max_tokens, limits.refill_rate, limits.refill_interval

@@ -64,7 +64,13 @@ def _preflight() -> Response:
 
 
 def _authenticate(request: Request, ctx: Context) -> Credentials:
-    return authenticate(ctx.store, ctx.clock, request.headers.get("authorization"), allow_jwt=True)
+    return authenticate(
+        ctx.store,
+        ctx.clock,
+        request.headers.get("authorization"),
+        allow_jwt=True,
+        branch=request.headers.get("x-trigger-branch"),
+    )
 
 
 async def run_feed(request: Request) -> Response:
@@ -75,6 +81,8 @@ async def run_feed(request: Request) -> Response:
         creds = _authenticate(request, ctx)
         row = ctx.store.find_run(creds.environment.id, request.path_params["run_id"])
         if row is None:
+            # realtime.v1.runs.$runId.ts:17-35 (re-reads the primary) and apiBuilder.server.ts
+            # :391-399 at b082e44 (rows R-404-LAG, R-404-ORDER)
             return json_error(404, {"error": "Not found"}, {"x-should-retry": "false"})
         batch = ctx.store.batch(row["batchId"]) if row.get("batchId") else None
         creds.require_any("read", run_resources(row, batch["friendlyId"] if batch else None))
@@ -110,15 +118,16 @@ async def tags_feed(request: Request) -> Response:
         return json_error(err.status, err.body)
     raw = request.query_params.get("tags")
     tags: tuple[str, ...] = ()
-    if raw is not None:
-        tags = tuple(t.strip() for t in raw.split(","))
+    if raw:
+        # realtime.v1.runs.ts:7-29 at b082e44 (row R-REALTIME-SHAPES): split on "," without
+        # trimming; the first empty or unsafe tag is a 400 naming it
+        tags = tuple(raw.split(","))
         bad = [t for t in tags if not t or _UNSAFE_TAG.search(t)]
         if bad:
             details = [
                 {
                     "code": "custom",
-                    "message": "Tags must be non-empty and must not contain control characters,"
-                    " backslashes or double quotes",
+                    "message": f"Invalid tag: {json.dumps(bad[0], ensure_ascii=False)}",
                     "path": ["tags"],
                 }
             ]
@@ -143,6 +152,8 @@ async def batch_feed(request: Request) -> Response:
         creds = _authenticate(request, ctx)
         batch = ctx.store.find_batch(creds.environment.id, request.path_params["batch_id"])
         if batch is None:
+            # realtime.v1.batches.$batchId.ts:14-20 at b082e44 (row R-404-LAG); the route reads
+            # the primary on a replica miss, so no lag is modelled here
             return json_error(404, {"error": "Not found"}, {"x-should-retry": "true"})
         creds.require_any("read", [("batch", batch["friendlyId"]), ("runs", None)])
     except AuthError as err:
@@ -170,6 +181,7 @@ async def _serve(request: Request, ctx: Context, creds: Credentials, filt: FeedF
         limit = ctx.realtime_concurrency_limit
         current = ctx.live_counts.get(env_id, 0)
         if limit is not None and current >= limit:
+            # realtimeClient.server.ts:423 at b082e44 (row R-REALTIME-LIMIT)
             return json_error(429, {"error": "Too many concurrent requests"})
         ctx.live_counts[env_id] = current + 1
         ctx.live_total += 1

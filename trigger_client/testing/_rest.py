@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import uuid
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +25,13 @@ from ._lifecycle import InvalidTransition, parse_duration_ms
 from ._packets import STORE_TYPE, Packet, encode_packet, js_json, packet_json_value
 from ._realtime import json_error, run_resources
 from ._state import Row
-from ._statuses import CURRENT_API_VERSION, api_status, boolean_helpers, internal_statuses_for
+from ._statuses import (
+    CURRENT_API_VERSION,
+    LIST_FILTER_STATUSES,
+    api_status,
+    boolean_helpers,
+    internal_statuses_for,
+)
 
 __all__ = ["rest_routes", "run_view"]
 
@@ -51,6 +59,7 @@ def _auth(request: Request, *, allow_jwt: bool, legacy: bool = False) -> Credent
         request.headers.get("authorization"),
         allow_jwt=allow_jwt,
         legacy=legacy,
+        branch=request.headers.get("x-trigger-branch"),
     )
 
 
@@ -179,11 +188,15 @@ def _find_run_or_404(ctx: Context, creds: Credentials, run_id: str) -> Row:
 
 
 async def retrieve_run(request: Request) -> Response:
+    """api.v3.runs.$runId.ts at b082e44 (rows R-404-LAG, R-404-ORDER, R-REST-STATUS,
+    R-ERROR-OBJECT)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     row = ctx.store.find_run(creds.environment.id, request.path_params["run_id"])
-    if row is None:
-        return json_error(404, {"error": "Run not found"}, {"x-should-retry": "true"})
+    if row is None or not ctx.on_replica(row):
+        # apps/webapp/app/routes/api.v3.runs.$runId.ts:14-18 + apiBuilder.server.ts:391-399
+        # at b082e44: the route reads the replica and marks its 404 retryable (row R-404-LAG)
+        return json_error(404, {"error": "Not found"}, {"x-should-retry": "true"})
     creds.require_any("read", run_resources(row, _batch_friendly(ctx, row)))
     return JSONResponse(run_view(ctx, request, row, current=_current_api(request)))
 
@@ -193,6 +206,7 @@ def _split(value: str | None) -> list[str]:
 
 
 async def list_runs(request: Request) -> Response:
+    """api.v1.runs.ts and ApiRunListPresenter at b082e44 (row R-LIST-STATUS)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     q = request.query_params
@@ -209,9 +223,20 @@ async def list_runs(request: Request) -> Response:
         raise _BadRequest({"error": "Query Error", "details": [{"path": ["page[size]"]}]})
     statuses: set[str] | None = None
     if q.get("filter[status]"):
+        # ApiRunListSearchParams (ApiRunListPresenter.server.ts:30-66 at b082e44): split on ","
+        # (no trimming), an unknown value is a 400 Query Error naming it (row R-LIST-STATUS)
+        values = q["filter[status]"].split(",")
+        invalid = [v for v in values if v not in LIST_FILTER_STATUSES]
+        if invalid:
+            issue = {
+                "code": "custom",
+                "message": f"Invalid status values: {', '.join(invalid)}",
+                "path": ["filter[status]"],
+            }
+            raise _BadRequest({"error": "Query Error", "details": [issue]})
         statuses = set()
-        for s in _split(q.get("filter[status]")):
-            statuses |= internal_statuses_for(s)
+        for value in values:
+            statuses |= internal_statuses_for(value)
     tags = _split(q.get("filter[tag]"))
     versions = _split(q.get("filter[version]"))
     is_test = q.get("filter[isTest]")
@@ -285,9 +310,16 @@ def _epoch_ms_param(value: str | None) -> int | None:
 
 
 async def cancel_run(request: Request) -> Response:
+    """api.v2.runs.$runParam.cancel.ts:17-85 at b082e44 (row R-404-ORDER): an action route checks
+    the scope before the resource (a missing run is 403 for a token without ``write`` on it)
+    and answers a missing run 404 ``Resource not found`` (apiBuilder.server.ts:1270-1320)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
-    row = _find_run_or_404(ctx, creds, request.path_params["run_id"])
+    run_id = request.path_params["run_id"]
+    row = ctx.store.find_run(creds.environment.id, run_id)
+    if row is None:
+        creds.require_any("write", [("runs", run_id)])
+        raise _BadRequest({"error": "Resource not found"}, 404)
     creds.require_any("write", [("runs", row["friendlyId"]), ("tasks", row["taskIdentifier"])])
     ctx.engine.cancel(row["id"])
     return JSONResponse({"id": row["friendlyId"]})
@@ -318,10 +350,11 @@ async def replay_run(request: Request) -> Response:
 
 
 async def reschedule_run(request: Request) -> Response:
+    """api.v1.runs.$runParam.reschedule.ts:20-160 at b082e44 (row R-RESCHEDULE): the body and
+    the delay are checked before the run is looked up; a run that is not DELAYED is a 400."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=False)
     body = await _json_body(request)
-    row = _find_run_or_404(ctx, creds, request.path_params["run_id"])
     delay = body.get("delay") if isinstance(body, dict) else None
     if not isinstance(delay, str) or not delay:
         raise _BadRequest({"error": "Invalid request body"})
@@ -330,10 +363,11 @@ async def reschedule_run(request: Request) -> Response:
             datetime.fromisoformat(delay.replace("Z", "+00:00"))
         except ValueError:
             raise _BadRequest({"error": f"Invalid delay: {delay}"}) from None
+    row = _find_run_or_404(ctx, creds, request.path_params["run_id"])
     try:
         ctx.engine.reschedule(row["id"], delay)
     except InvalidTransition:
-        raise _BadRequest({"error": "Cannot reschedule a run that is not delayed"}, 422) from None
+        raise _BadRequest({"error": "Cannot reschedule a run that is not delayed"}, 400) from None
     updated = ctx.store.run(row["id"])
     assert updated is not None
     return JSONResponse(run_view(ctx, request, updated, current=_current_api(request)))
@@ -378,12 +412,23 @@ def _after_http_trigger(ctx: Context, run_id: str) -> None:
         hook(run_id)
 
 
-def _jwt_headers(ctx: Context, creds: Credentials, scopes: list[str]) -> dict[str, str]:
+def _jwt_headers(
+    ctx: Context, creds: Credentials, scopes: list[str], *, claims_scopes: bool = False
+) -> dict[str, str]:
+    """``x-trigger-jwt`` (one hour, signed with the environment's root key) and
+    ``x-trigger-jwt-claims``: with the scopes (and the caller's ``realtime`` claim) after a
+    trigger (api.v1.tasks.$taskId.trigger.ts:208-231), without after a batch
+    (publicAccessTokenResponse.server.ts:10-33) at b082e44 (row R-TOKEN-HEADER)."""
     env = creds.environment
     now_s = ctx.clock.now_ms() // 1000
     token = sign_public_token(env, scopes=scopes, expires_at_s=now_s + 3600, issued_at_s=now_s)
-    claims = js_json({"sub": env.id, "pub": True})
-    return {"x-trigger-jwt": token, "x-trigger-jwt-claims": claims}
+    claims: dict[str, Any] = {"sub": env.id, "pub": True}
+    if claims_scopes:
+        claims["scopes"] = scopes
+        realtime = creds.claims.get("realtime") if creds.kind == "jwt" else None
+        if realtime is not None:
+            claims["realtime"] = realtime
+    return {"x-trigger-jwt": token, "x-trigger-jwt-claims": js_json(claims)}
 
 
 def _payload_packet(payload: Any, payload_type: str | None) -> Packet:
@@ -395,16 +440,38 @@ def _payload_packet(payload: Any, payload_type: str | None) -> Packet:
     return Packet(js_json(payload), data_type)
 
 
+def _check_body_schema(item: object, where: str = "") -> None:
+    """The parts of the body schema the route builder checks before the scope (a 400): an
+    options object, and RunTags (packages/core/src/v3/schemas/api.ts:237-238) rejecting a tag
+    over 128 characters (apiBuilder.server.ts:1255-1266 at b082e44; row R-TAGS)."""
+    options = item.get("options") if isinstance(item, dict) else None
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise _BadRequest({"error": "Invalid request body"})
+    tags = options.get("tags") or []
+    for index, tag in enumerate([tags] if isinstance(tags, str) else list(tags)):
+        if not isinstance(tag, str) or len(tag) > 128:
+            raise _BadRequest(
+                {
+                    "error": "Validation error: Tags must be less than 128 characters at "
+                    f'"{where}options.tags[{index}]"'
+                }
+            )
+
+
 def _trigger_options(item: dict[str, Any]) -> dict[str, Any]:
     options = item.get("options") or {}
     if not isinstance(options, dict):
         raise _BadRequest({"error": "Invalid request body"})
     tags = options.get("tags") or []
     tags = [tags] if isinstance(tags, str) else list(tags)
+    # more than 10 tags is the trigger validator's 422, after the scope check
+    # (runEngine/validators/triggerTaskValidator.ts:30-36 at b082e44; row R-TAGS)
     if len(tags) > 10:
-        raise _BadRequest({"error": "Runs can only have 10 tags, you passed " + str(len(tags))})
-    if any(not isinstance(t, str) or len(t) > 128 for t in tags):
-        raise _BadRequest({"error": "Tags must be strings of less than 128 characters"})
+        raise _BadRequest(
+            {"error": f"Runs can only have 10 tags, you're trying to set {len(tags)}."}, 422
+        )
     delay = options.get("delay")
     if delay is not None and isinstance(delay, str) and parse_duration_ms(delay) is None:
         try:
@@ -435,49 +502,112 @@ def _trigger_options(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _can_trigger(creds: Credentials, action: str, task: str) -> bool:
-    return creds.can_any(action, [("tasks", task)]) or any(
-        s in ("write:tasks", "admin") for s in creds.scopes
-    )
+    """``trigger:tasks[:<id>]`` (``batchTrigger:...`` for batches), ``*:...`` or ``admin``: the
+    action-specific scope of the route builder (api.v1.tasks.$taskId.trigger.ts:55-58 at
+    b082e44). There is no ``write:tasks`` super-scope (row R-SCOPE-TRIGGER)."""
+    return creds.can_any(action, [("tasks", task)])
+
+
+def _scoped_request_key(key: str | None, scope: list[str]) -> str | None:
+    """The request idempotency key as the server stores it: only a version-4 UUID counts
+    (requestIdempotency.server.ts:118-125), scoped by sha256 of ``[key, *scope]``
+    (utils/requestIdempotencyKey.ts) at b082e44 (row R-IDEM-REQUEST)."""
+    if not key:
+        return None
+    try:
+        parsed = uuid.UUID(key)
+    except ValueError:
+        return None
+    if parsed.version != 4 or str(parsed) != key.lower():
+        return None
+    return hashlib.sha256(json.dumps([key, *scope], separators=(",", ":")).encode()).hexdigest()
+
+
+#: TASK_PAYLOAD_MAXIMUM_SIZE and BATCH_TASK_PAYLOAD_MAXIMUM_SIZE (env.server.ts:1008-1009 at
+#: b082e44): a larger body is a 413 before it is read (apiBuilder.server.ts; row R-BODY-LIMIT).
+TRIGGER_BODY_LIMIT = 3_145_728
+BATCH_BODY_LIMIT = 1_000_000
+
+
+def _check_body_size(request: Request, limit: int) -> None:
+    length = request.headers.get("content-length")
+    if not length or not length.isdigit() or int(length) > limit:
+        raise _BadRequest({"error": "Request body too large"}, 413)
 
 
 async def trigger_task(request: Request) -> Response:
+    """api.v1.tasks.$taskId.trigger.ts at b082e44 (rows R-TRIGGER, R-IDEM-REQUEST, R-IDEM-KEY,
+    R-SCOPE-TRIGGER, R-TOKEN-HEADER, R-TAGS, R-BODY-LIMIT, R-OFFLOAD)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     task = request.path_params["task_id"]
-    if not _can_trigger(creds, "trigger", task):
-        raise AuthError(403, FORBIDDEN_BODY)
+    _check_body_size(request, TRIGGER_BODY_LIMIT)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise _BadRequest({"error": "Invalid request body"})
+    _check_body_schema(body)
+    if not _can_trigger(creds, "trigger", task):
+        raise AuthError(403, FORBIDDEN_BODY)
     options = _trigger_options(body)
+    request_key = _scoped_request_key(
+        request.headers.get("x-trigger-request-idempotency-key"), [creds.environment.id, task]
+    )
+    cached_id = ctx.request_keys.get(request_key) if request_key else None
+    if cached_id is not None and ctx.store.find_run(creds.environment.id, cached_id) is not None:
+        # api.v1.tasks.$taskId.trigger.ts:92-121 at b082e44: the run a retried request made
+        headers = _jwt_headers(
+            ctx,
+            creds,
+            [f"read:runs:{cached_id}", f"write:inputStreams:{cached_id}"],
+            claims_scopes=True,
+        )
+        return JSONResponse({"id": cached_id, "isCached": False}, headers=headers)
     key = options["idempotency_key"]
     if key:
         existing = ctx.engine.find_idempotent_run(creds.environment.id, task, key)
         if existing is not None:
             fid = existing["friendlyId"]
-            headers = _jwt_headers(ctx, creds, [f"read:runs:{fid}", f"write:inputStreams:{fid}"])
+            headers = _jwt_headers(
+                ctx, creds, [f"read:runs:{fid}", f"write:inputStreams:{fid}"], claims_scopes=True
+            )
             return JSONResponse({"id": fid, "isCached": True}, headers=headers)
     packet = _payload_packet(body.get("payload"), options.pop("payload_type"))
     run_id = ctx.engine.create_run(task, packet, environment=creds.environment, **options)
+    if request_key:
+        ctx.request_keys[request_key] = run_id
     _after_http_trigger(ctx, run_id)
-    headers = _jwt_headers(ctx, creds, [f"read:runs:{run_id}", f"write:inputStreams:{run_id}"])
+    headers = _jwt_headers(
+        ctx, creds, [f"read:runs:{run_id}", f"write:inputStreams:{run_id}"], claims_scopes=True
+    )
     return JSONResponse({"id": run_id, "isCached": False}, headers=headers)
 
 
 async def batch_trigger(request: Request) -> Response:
+    """api.v1.tasks.batch.ts at b082e44 (rows R-BATCH, R-TOKEN-HEADER, R-BODY-LIMIT)."""
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
+    _check_body_size(request, BATCH_BODY_LIMIT)
     body = await _json_body(request)
     items = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list):
         raise _BadRequest({"error": "Invalid request body"})
-    if len(items) > 500:
-        raise _BadRequest({"error": "Batch size of " + str(len(items)) + " is too large"})
-    tasks = [str(item.get("task")) for item in items if isinstance(item, dict)]
-    if len(tasks) != len(items) or not all(tasks):
+    tasks = [item.get("task") for item in items if isinstance(item, dict)]
+    if len(tasks) != len(items) or not all(isinstance(t, str) and t for t in tasks):
         raise _BadRequest({"error": "Invalid request body"})
-    if not all(_can_trigger(creds, "batchTrigger", t) for t in tasks):
+    for index, item in enumerate(items):
+        _check_body_schema(item, f"items[{index}].")
+    # the body schema, then the scope of every task (everyResource of no task denies every
+    # caller, apiBuilder.server.ts:202-218), then the route's own checks
+    # (api.v1.tasks.batch.ts:19-66 at b082e44; row R-BATCH)
+    if not tasks or not all(_can_trigger(creds, "batchTrigger", str(t)) for t in tasks):
         raise AuthError(403, FORBIDDEN_BODY)
+    if len(items) > 500:
+        raise _BadRequest(
+            {
+                "error": f"Batch size of {len(items)} is too large. "
+                "Maximum allowed batch size is 500."
+            }
+        )
     prepared = [_trigger_options(item) for item in items]
     batch_id, _ = ctx.engine.create_batch(environment=creds.environment)
     runs: list[dict[str, Any]] = []
@@ -516,15 +646,19 @@ async def batch_trigger(request: Request) -> Response:
     for run_id in created:
         _after_http_trigger(ctx, run_id)
     headers = _jwt_headers(ctx, creds, [f"read:batch:{batch_id}"])
-    return JSONResponse({"id": batch_id, "isCached": False, "runs": runs}, headers=headers)
+    # api.v1.tasks.batch.ts:130-136 at b082e44: 202 Accepted
+    return JSONResponse(
+        {"id": batch_id, "isCached": False, "runs": runs}, status_code=202, headers=headers
+    )
 
 
 async def retrieve_batch(request: Request) -> Response:
     ctx = _ctx(request)
     creds = _auth(request, allow_jwt=True)
     batch = ctx.store.find_batch(creds.environment.id, request.path_params["batch_id"])
-    if batch is None:
-        return json_error(404, {"error": "Batch not found"})
+    if batch is None or not ctx.on_replica(batch):
+        # apps/webapp/app/routes/api.v1.batches.$batchId.ts:19 (shouldRetryNotFound) at b082e44
+        return json_error(404, {"error": "Not found"}, {"x-should-retry": "true"})
     creds.require_any("read", [("batch", batch["friendlyId"]), ("runs", None)])
     view: dict[str, Any] = {
         "id": batch["friendlyId"],
@@ -532,6 +666,12 @@ async def retrieve_batch(request: Request) -> Response:
         "createdAt": iso_z(batch["createdAt"]),
         "updatedAt": iso_z(batch["updatedAt"]),
         "runCount": batch["runCount"],
+        # api.v1.batches.$batchId.ts:38-60 at b082e44 (row R-BATCH-RETRIEVE): the run ids
+        "runs": [
+            run["friendlyId"]
+            for run in (ctx.store.run(r) for r in batch["runIds"])
+            if run is not None
+        ],
     }
     if batch.get("idempotencyKey"):
         view["idempotencyKey"] = batch["idempotencyKey"]
@@ -542,6 +682,7 @@ async def retrieve_batch(request: Request) -> Response:
 
 
 async def jwt_claims(request: Request) -> Response:
+    """api.v1.auth.jwt.claims.ts at b082e44 (row R-TOKEN-CLAIMS)."""
     creds = _auth(request, allow_jwt=False, legacy=True)
     return JSONResponse({"sub": creds.environment.id, "pub": True})
 
@@ -567,6 +708,73 @@ async def mint_jwt(request: Request) -> Response:
         scopes=[str(s) for s in scopes] if isinstance(scopes, list) else None,
         expires_at_s=exp,
         issued_at_s=now_s,
+    )
+    return JSONResponse({"token": token})
+
+
+_RELATIVE_TIME = re.compile(
+    r"^(\+|-)? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w"
+    r"|years?|yrs?|y)(?: (ago|from now))?$",
+    re.IGNORECASE,
+)
+_MAX_PUBLIC_TOKEN_SECONDS = 30 * 24 * 60 * 60
+
+
+def _public_token_expiry(value: Any, now_s: int) -> int | None:
+    """``expirationTimestamp`` of services/publicTokens.server.ts:25-52 at b082e44."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    match = _RELATIVE_TIME.match(value) if isinstance(value, str) else None
+    if match is None or (match.group(4) and match.group(1)):
+        return None
+    unit = match.group(3).lower()
+    size = next(
+        (
+            n
+            for prefix, n in (("s", 1), ("m", 60), ("h", 3600), ("d", 86400), ("w", 604800))
+            if unit.startswith(prefix)
+        ),
+        round(365.25 * 86400),
+    )
+    seconds = round(float(match.group(2)) * size)
+    past = match.group(1) == "-" or (match.group(4) or "").lower() == "ago"
+    return now_s - seconds if past else now_s + seconds
+
+
+async def public_tokens(request: Request) -> Response:
+    """``POST /api/v1/auth/public-tokens``: the server mints a public token for an API key (root
+    or additional), within the key's access (services/publicTokens.server.ts:55-150 at b082e44;
+    row R-TOKEN-MINT). Public JWTs cannot mint."""
+    ctx = _ctx(request)
+    creds = _auth(request, allow_jwt=False)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise _BadRequest({"error": "Invalid request body"}) from None
+    scopes = body.get("scopes") if isinstance(body, dict) else None
+    realtime = body.get("realtime") if isinstance(body, dict) else None
+    if (
+        not isinstance(scopes, list)
+        or not scopes
+        or not all(isinstance(x, str) for x in scopes)
+        or (realtime is not None and not isinstance(realtime, dict))
+    ):
+        raise _BadRequest({"error": "Invalid request body", "issues": []})
+    now_s = ctx.clock.now_ms() // 1000
+    expires = _public_token_expiry(body.get("expirationTime", "15m"), now_s)
+    if expires is None:
+        raise _BadRequest({"error": "Invalid expiration time"})
+    if expires <= now_s:
+        raise _BadRequest({"error": "Expiration time must be in the future"})
+    if expires - now_s > _MAX_PUBLIC_TOKEN_SECONDS:
+        raise _BadRequest({"error": "Expiration time cannot exceed 30 days"})
+    token = sign_public_token(
+        creds.environment,
+        scopes=scopes,
+        expires_at_s=expires,
+        issued_at_s=now_s,
+        realtime=realtime,
+        one_time_use=body.get("oneTimeUse") is True,
     )
     return JSONResponse({"token": token})
 
@@ -643,6 +851,7 @@ def rest_routes() -> list[Route]:
         ("/api/v1/batches/{batch_id}", retrieve_batch, ["GET"]),
         ("/api/v1/auth/jwt/claims", jwt_claims, ["POST"]),
         ("/api/v1/auth/jwt", mint_jwt, ["POST"]),
+        ("/api/v1/auth/public-tokens", public_tokens, ["POST"]),
         ("/api/v1/packets/{path:path}", packet_url, ["GET", "PUT"]),
         ("/packets-blob/{env_id}/{path:path}", packet_blob, ["GET", "PUT"]),
         ("/healthcheck", healthcheck, ["GET"]),

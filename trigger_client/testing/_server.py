@@ -350,6 +350,25 @@ class TriggerEmulator:
         """Another environment (its own secret key and runs)."""
         return self.store.add_environment(api_key=secret_key, env_type=env_type, slug=slug)
 
+    def create_api_key(self) -> str:
+        """An additional API key (``tr_<env>_sk_...``) of the default environment: it calls the
+        API with full access, but cannot sign public tokens (the server mints them:
+        ``/api/v1/auth/public-tokens``)."""
+        return self.store.add_api_key(self.environment.id)
+
+    @property
+    def replica_lag(self) -> float:
+        """Seconds (emulator clock) a new run or batch stays invisible to the routes that read
+        the read replica (run and batch retrieve): they answer 404 ``x-should-retry: true``
+        meanwhile. 0 (the default) for none."""
+        return self._ctx.replica_lag_ms / 1000
+
+    @replica_lag.setter
+    def replica_lag(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("replica_lag must be >= 0 seconds")
+        self._ctx.replica_lag_ms = round(seconds * 1000)
+
     def rotate_secret_key(self, new_key: str | None = None) -> str:
         """Give the default environment a new secret key; tokens signed with the old one fail."""
         self.environment = self.store.rotate_key(self.environment.id, new_key)

@@ -206,6 +206,7 @@ class Store:
         self.notifier = Notifier()
         self.environments: dict[str, Environment] = {}
         self._env_by_key: dict[str, Environment] = {}
+        self._additional_keys: dict[str, Environment] = {}
         self.runs: dict[str, Row] = {}
         self.run_ids_by_friendly: dict[str, str] = {}
         self.batches: dict[str, Row] = {}
@@ -245,8 +246,24 @@ class Store:
         return env
 
     def environment_by_key(self, api_key: str) -> Environment | None:
+        """The environment of a root secret key or of an additional API key."""
         with self.lock:
-            return self._env_by_key.get(api_key)
+            return self._env_by_key.get(api_key) or self._additional_keys.get(api_key)
+
+    def add_api_key(self, env_id: str) -> str:
+        """An additional API key (``tr_<env>_sk_`` and 24 alphanumerics) with full access to the
+        environment. The server authenticates it, but tokens it signs do not verify: public
+        tokens are signed with the environment's root key (row R-TOKEN-ADDITIONAL-KEY)."""
+        with self.lock:
+            env = self.environments[env_id]
+            prefix = env.api_key.split("_")[1] if env.api_key.count("_") >= 2 else "dev"
+            key = f"tr_{prefix}_sk_" + new_secret_key(prefix)[-20:] + new_secret_key()[-4:]
+            self._additional_keys[key] = env
+            return key
+
+    def is_additional_key(self, api_key: str) -> bool:
+        with self.lock:
+            return api_key in self._additional_keys
 
     def rotate_key(self, env_id: str, new_key: str | None = None) -> Environment:
         """Give an environment a new root secret key (the old one stops working)."""

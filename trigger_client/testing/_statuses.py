@@ -6,6 +6,7 @@ __all__ = [
     "CURRENT_API_VERSION",
     "FINAL_STATUSES",
     "INTERNAL_STATUSES",
+    "LIST_FILTER_STATUSES",
     "api_status",
     "boolean_helpers",
     "internal_statuses_for",
@@ -46,7 +47,8 @@ FINAL_STATUSES = frozenset(
     }
 )
 
-# REST status for clients that do not send the current API version (the seed's names).
+# REST status for clients that do not send the current API version (the seed's names):
+# ApiRetrieveRunPresenter.apiStatusFromRunStatusV1, :348-401 at b082e44 (row R-REST-STATUS).
 _LEGACY = {
     "DELAYED": "DELAYED",
     "PENDING": "QUEUED",
@@ -95,13 +97,38 @@ def api_status(internal: str, *, current: bool) -> str:
     return table.get(internal, internal)
 
 
+# ApiRunListPresenter.apiStatusToRunStatuses (presenters/v3/ApiRunListPresenter.server.ts:368-430
+# at b082e44): what a ``filter[status]`` value selects. It is not the inverse of either view:
+# EXECUTING misses DEQUEUED (shown EXECUTING by the legacy view), FAILED misses INTERRUPTED (shown
+# FAILED by the current view), WAITING misses PAUSED, PENDING_VERSION misses WAITING_FOR_DEPLOY
+# (row R-LIST-STATUS).
+_LIST_FILTER: dict[str, tuple[str, ...]] = {
+    "DELAYED": ("DELAYED",),
+    "PENDING_VERSION": ("PENDING_VERSION",),
+    "WAITING_FOR_DEPLOY": ("WAITING_FOR_DEPLOY",),
+    "QUEUED": ("PENDING",),
+    "EXECUTING": ("EXECUTING",),
+    "REATTEMPTING": ("RETRYING_AFTER_FAILURE",),
+    "FROZEN": ("PAUSED", "WAITING_TO_RESUME"),
+    "CANCELED": ("CANCELED",),
+    "COMPLETED": ("COMPLETED_SUCCESSFULLY",),
+    "SYSTEM_FAILURE": ("SYSTEM_FAILURE",),
+    "INTERRUPTED": ("INTERRUPTED",),
+    "CRASHED": ("CRASHED",),
+    "FAILED": ("COMPLETED_WITH_ERRORS",),
+    "EXPIRED": ("EXPIRED",),
+    "TIMED_OUT": ("TIMED_OUT",),
+    "DEQUEUED": ("DEQUEUED",),
+    "WAITING": ("WAITING_TO_RESUME",),
+}
+
+#: The values ``filter[status]`` accepts: ``RunStatus.or(RunStatusUnspecifiedApiVersion)``.
+LIST_FILTER_STATUSES = frozenset(_LIST_FILTER)
+
+
 def internal_statuses_for(public: str) -> set[str]:
-    """Every database status that either API version presents as ``public`` (list filters)."""
-    found = {k for k, v in _LEGACY.items() if v == public}
-    found |= {k for k, v in _CURRENT.items() if v == public}
-    if public in _LEGACY:
-        found.add(public)
-    return found
+    """The database statuses a ``filter[status]`` value selects (empty for an unknown one)."""
+    return set(_LIST_FILTER.get(public, ()))
 
 
 _QUEUED = {"QUEUED", "WAITING_FOR_DEPLOY", "DELAYED", "PENDING_VERSION"}
