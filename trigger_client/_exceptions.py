@@ -2,6 +2,9 @@
 
     TriggerError
     ├── TriggerConfigurationError      no credentials, a bad base URL, a public token used to sign
+    ├── InvalidArgumentError           an argument's value refused before any request (also a
+    │                                  ``ValueError``): an id that cannot be a URL path segment,
+    │                                  a timeout that is not a finite number, an unknown scope
     ├── SubscriptionTimeout            a subscription's ``timeout=`` deadline passed (``.last_run``)
     │   └── RunWaitTimeout             ``runs.wait(..., timeout=)`` passed before the run finished
     └── APIError                       anything that went wrong talking to the API
@@ -44,6 +47,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "InternalServerError",
+    "InvalidArgumentError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -66,6 +70,11 @@ class TriggerError(Exception):
 
 class TriggerConfigurationError(TriggerError):
     """The client is not configured well enough to make the request (for example, no token)."""
+
+
+class InvalidArgumentError(TriggerError, ValueError):
+    """An argument's value was refused before any request was sent; the message names the
+    argument. Also a ``ValueError``, so ``except ValueError`` keeps catching it."""
 
 
 class SubscriptionTimeout(TriggerError, TimeoutError):

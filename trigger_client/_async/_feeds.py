@@ -25,6 +25,7 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
+from .._protocol.paths import path_segment
 from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
@@ -280,7 +281,7 @@ class AsyncPollFeed:
 
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
     """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
-    response = await transport.request("GET", f"/api/v3/runs/{run_id}")
+    response = await transport.request("GET", f"/api/v3/runs/{path_segment(run_id, 'run_id')}")
     body = decode_json(response)
     payload = body.get("payload") if isinstance(body, dict) else None
     output = body.get("output") if isinstance(body, dict) else None

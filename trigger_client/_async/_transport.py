@@ -261,7 +261,8 @@ class AsyncTransport:
         connect_timeout = min(self.timeout.connect or 10.0, read_timeout)
         if connections is not None:
             target = (
-                quote(self._base_path + path, safe="/")
+                quote(self._base_path, safe="/%")  # ids in ``path`` are encoded already
+                + path
                 + "?"
                 + urlencode(params, quote_via=quote, safe="")
             )

@@ -18,6 +18,7 @@ from .._generated.models import (
 )
 from .._protocol.listing import RunPage, list_runs_params
 from .._protocol.packets import decode_downloaded_packet
+from .._protocol.paths import path_segment
 from .._protocol.runs import is_finished, run_from_retrieve
 from .._protocol.tasks import BatchHandle, RunHandle, delay_text
 from .._serde import structure
@@ -80,7 +81,11 @@ class RunsResource:
         if transport == "poll":
             feed = PollFeed(http, run_id, interval=poll_interval)
         elif transport == "realtime":
-            feed = RealtimeFeed(http, f"/realtime/v1/runs/{run_id}", _skip_params(skip_columns))
+            feed = RealtimeFeed(
+                http,
+                f"/realtime/v1/runs/{path_segment(run_id, 'run_id')}",
+                _skip_params(skip_columns),
+            )
         else:
             raise ValueError(f"transport must be 'realtime' or 'poll', not {transport!r}")
         return RunSubscription(
@@ -146,10 +151,10 @@ class RunsResource:
         """
         if isinstance(batch_id, BatchHandle):
             batch_id = batch_id.batch_id
-        _check_id(batch_id, "batch_id")
+        segment = path_segment(batch_id, "batch_id")
         feed = RealtimeFeed(
             self._with_token(access_token),
-            f"/realtime/v1/batches/{batch_id}",
+            f"/realtime/v1/batches/{segment}",
             _skip_params(skip_columns),
         )
         return RunSubscription(
@@ -216,7 +221,7 @@ class RunsResource:
         """
         run_id = _run_id(run_id)
         body = self._with_token(access_token).post_json(
-            f"/api/v2/runs/{run_id}/cancel", idempotent=True
+            f"/api/v2/runs/{path_segment(run_id, 'run_id')}/cancel", idempotent=True
         )
         return structure(body, CancelRunResponse, what="cancel response")
 
@@ -230,7 +235,7 @@ class RunsResource:
         """
         run_id = _run_id(run_id)
         body = self._with_token(access_token).post_json(
-            f"/api/v1/runs/{run_id}/replay", idempotent=False
+            f"/api/v1/runs/{path_segment(run_id, 'run_id')}/replay", idempotent=False
         )
         return structure(body, ReplayRunResponse, what="replay response")
 
@@ -249,7 +254,7 @@ class RunsResource:
         http = self._with_token(access_token)
         response = http.request(
             "POST",
-            f"/api/v1/runs/{run_id}/reschedule",
+            f"/api/v1/runs/{path_segment(run_id, 'run_id')}/reschedule",
             json_body={"delay": delay_text(delay)},
             idempotent=True,
         )
@@ -353,15 +358,11 @@ def _download(transport: Transport, url: str) -> Any:
 
 
 def _run_id(value: RunRef) -> str:
+    """The run's id, checked (``InvalidArgumentError``) before any request."""
     if isinstance(value, RunHandle):
         value = value.id
-    _check_id(value, "run_id")
+    path_segment(value, "run_id")
     return value
-
-
-def _check_id(value: str, name: str) -> None:
-    if not isinstance(value, str) or not value or "/" in value or "?" in value:
-        raise ValueError(f"{name} must be a run or batch id such as run_1234, not {value!r}")
 
 
 def _skip_params(skip_columns: Iterable[str] | None) -> dict[str, str]:
