@@ -26,6 +26,7 @@ import anyio
 
 from . import _cli_render as render
 from ._async import AsyncRunSubscription, AsyncTriggerClient
+from ._config import env_access_token
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -35,6 +36,7 @@ from ._exceptions import (
     TriggerConfigurationError,
 )
 from ._generated.models import Run
+from ._protocol.credentials import clean_token
 from ._protocol.scopes import Scopes, parse_scope
 from ._sync import TriggerClient
 from ._version import __version__
@@ -256,11 +258,18 @@ def _positive_seconds(text: str) -> float:
 
 
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The client's options from the flags; a missing or unusable token is a
+    ``TriggerConfigurationError`` in the words of the command line (its flag and variables)."""
     options: dict[str, Any] = {}
     if getattr(args, "base_url", None):
         options["base_url"] = args.base_url
-    if getattr(args, "access_token", None):
-        options["access_token"] = args.access_token
+    if getattr(args, "access_token", None) is not None:
+        options["access_token"] = clean_token(args.access_token, "--access-token")
+    elif env_access_token() is None:
+        raise TriggerConfigurationError(
+            "no access token: set TRIGGER_SECRET_KEY (or TRIGGER_ACCESS_TOKEN) in the "
+            "environment, or pass --access-token"
+        )
     return options
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "NOT_GIVEN",
     "AccessToken",
     "NotGiven",
+    "TOKEN_VARIABLES",
     "base_headers",
     "env_access_token",
     "env_base_url",
@@ -65,9 +66,21 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
+#: The environment variables an access token is read from, first match wins.
+TOKEN_VARIABLES: Final = ("TRIGGER_ACCESS_TOKEN", "TRIGGER_SECRET_KEY")
+
+
 def env_access_token() -> str | None:
-    """``TRIGGER_ACCESS_TOKEN``, else ``TRIGGER_SECRET_KEY``, else None."""
-    return os.environ.get("TRIGGER_ACCESS_TOKEN") or os.environ.get("TRIGGER_SECRET_KEY") or None
+    """``TRIGGER_ACCESS_TOKEN``, else ``TRIGGER_SECRET_KEY`` (the first one set and not empty),
+    without surrounding whitespace; else None. A blank or unusable value raises
+    ``TriggerConfigurationError`` naming the variable."""
+    from ._protocol.credentials import clean_token
+
+    for name in TOKEN_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return clean_token(value, name)
+    return None
 
 
 def env_base_url() -> str:

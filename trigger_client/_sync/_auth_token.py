@@ -7,6 +7,7 @@ import inspect
 
 from .._config import AccessToken
 from .._exceptions import TriggerConfigurationError
+from .._protocol.credentials import clean_token
 
 __all__ = ["TokenSource"]
 
@@ -21,13 +22,28 @@ class TokenSource:
 
     __slots__ = ("_current", "_token")
 
-    def __init__(self, token: AccessToken | None) -> None:
+    def __init__(
+        self, token: AccessToken | None, *, source: str = "the access_token argument"
+    ) -> None:
+        """``source`` names where a string ``token`` came from in the error for an unusable one."""
+        if isinstance(token, str):
+            token = clean_token(token, source)
+        elif token is not None and not callable(token):
+            raise TriggerConfigurationError(
+                "access_token must be a string or a callable returning one, "
+                f"not {type(token).__name__}"
+            )
         self._token = token
         self._current: str | None = token if isinstance(token, str) else None
 
     def __repr__(self) -> str:
         kind = "none" if self._token is None else "callable" if self.refreshable else "static"
         return f"<{type(self).__name__} {kind}>"
+
+    @property
+    def value(self) -> AccessToken | None:
+        """The token as configured: a trimmed string, a callable, or None."""
+        return self._token
 
     @property
     def refreshable(self) -> bool:
@@ -62,6 +78,7 @@ class TokenSource:
                 )
         if not isinstance(value, str) or not value:
             raise TriggerConfigurationError("the access_token callable returned no token")
+        value = clean_token(value, "the access_token callable")
         self._current = value
         return value
 

@@ -74,7 +74,9 @@ class TriggerClient:
             raise ValueError("max_retries must be >= 0")
         if live_timeout <= 0:
             raise ValueError("live_timeout must be positive")
-        self._access_token = access_token if access_token is not None else env_access_token()
+        # a string is trimmed and checked here (the environment's by env_access_token)
+        token = TokenSource(access_token if access_token is not None else env_access_token())
+        self._access_token = token.value
         self._base_url = (base_url or env_base_url()).rstrip("/")
         if not self._base_url.startswith(("http://", "https://")):
             raise TriggerConfigurationError(
@@ -89,7 +91,7 @@ class TriggerClient:
         self._owns_pools = _pools is None
         self._transport = Transport(
             base_url=self._base_url,
-            token=TokenSource(self._access_token),
+            token=token,
             http_client=http_client,
             pools=_pools,
             timeout=self._timeout,

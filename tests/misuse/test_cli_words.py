@@ -1,0 +1,57 @@
+"""The command line speaks of its own flags and variables, and its exit codes follow the README."""
+
+from __future__ import annotations
+
+import pytest
+
+from trigger_client._cli import main
+from trigger_client.testing import TriggerEmulator
+
+SECRET_PART = "s3cr3tPART"
+
+
+@pytest.fixture
+def bare_env(monkeypatch: pytest.MonkeyPatch, emulator: TriggerEmulator) -> TriggerEmulator:
+    monkeypatch.setenv("TRIGGER_API_URL", emulator.base_url)
+    for name in ("TRIGGER_SECRET_KEY", "TRIGGER_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return emulator
+
+
+@pytest.mark.parametrize("argv", [["watch", "run_1"], ["token", "--run", "run_1"]])
+def test_without_a_token_the_cli_names_its_flag_and_variables(
+    bare_env: TriggerEmulator, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    before = len(bare_env.requests)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "TRIGGER_SECRET_KEY" in err and "--access-token" in err
+    assert "access_token=" not in err
+    assert len(bare_env.requests) == before
+
+
+@pytest.mark.parametrize(
+    ("token", "why"), [("  ", "is empty"), (f"tr_dev_{SECRET_PART}é", "non-ASCII")]
+)
+def test_an_unusable_access_token_flag_is_a_usage_error_naming_the_flag(
+    bare_env: TriggerEmulator, capsys: pytest.CaptureFixture[str], token: str, why: str
+) -> None:
+    assert main(["watch", "run_1", "--access-token", token]) == 2
+    err = capsys.readouterr().err
+    assert "from --access-token" in err and why in err and SECRET_PART not in err
+
+
+def test_an_access_token_flag_with_a_newline_works(
+    bare_env: TriggerEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = bare_env.create_run("cli-words")
+    bare_env.play(run_id, "success", interval=0)
+    assert main(["watch", run_id, "--access-token", bare_env.secret_key + "\n"]) == 0
+
+
+def test_an_unusable_token_in_the_environment_names_the_variable(
+    bare_env: TriggerEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRIGGER_SECRET_KEY", " \n")
+    assert main(["watch", "run_1"]) == 2
+    assert "from TRIGGER_SECRET_KEY is empty" in capsys.readouterr().err
