@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -26,8 +27,9 @@ import anyio
 
 from . import _cli_render as render
 from ._async import AsyncRunSubscription, AsyncTriggerClient
-from ._config import env_access_token
+from ._config import env_access_token, env_base_url
 from ._exceptions import (
+    APIConnectionError,
     APIError,
     AuthenticationError,
     NotFoundError,
@@ -37,7 +39,8 @@ from ._exceptions import (
 )
 from ._generated.models import Run
 from ._protocol.credentials import clean_token
-from ._protocol.scopes import Scopes, parse_scope
+from ._protocol.reachability import public_url
+from ._protocol.scopes import Scopes, check_scope
 from ._sync import TriggerClient
 from ._version import __version__
 
@@ -93,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return render.EXIT_USAGE
     except APIError as exc:
-        _error(_explain(exc))
+        _error(_explain(exc, args))
         return render.EXIT_API_ERROR
     except ValueError as exc:  # an argument the SDK refused (a bad id, expiry or scope)
         _error(str(exc))
@@ -252,8 +255,8 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number, not {text}")
     return value
 
 
@@ -294,7 +297,7 @@ def _error(message: str) -> None:
     print(f"trigger-client: error: {message}", file=sys.stderr)
 
 
-def _explain(exc: APIError) -> str:
+def _explain(exc: APIError, args: argparse.Namespace) -> str:
     hint = ""
     if isinstance(exc, AuthenticationError):
         hint = (
@@ -302,6 +305,9 @@ def _explain(exc: APIError) -> str:
         )
     elif isinstance(exc, PermissionDeniedError):
         hint = " (a public access token needs a scope for it, e.g. `trigger-client token --run ID`)"
+    elif isinstance(exc, APIConnectionError):
+        url = public_url(getattr(args, "base_url", None) or env_base_url())
+        hint = f" (could not reach {url}: check --base-url or TRIGGER_API_URL)"
     elif isinstance(exc, NotFoundError):
         hint = " (is it in the environment of this key, on this server? see TRIGGER_API_URL)"
     return f"{exc}{hint}"
@@ -498,9 +504,7 @@ def _token(args: argparse.Namespace) -> int:
 
 def _add_scope(granted: dict[str, dict[str, list[str] | bool] | bool], scope: str) -> None:
     """Merge one ``action[:type[:id]]`` string into the nested scope mapping."""
-    action, resource_type, resource_id = parse_scope(scope.strip())
-    if not action:
-        raise ValueError(f"not a scope: {scope!r} (expected action:type[:id], e.g. read:runs:ID)")
+    action, resource_type, resource_id = check_scope(scope)
     current = granted.get(action)
     if current is True:
         return

@@ -5,6 +5,8 @@
     ├── InvalidArgumentError           an argument's value refused before any request (also a
     │                                  ``ValueError``): an id that cannot be a URL path segment,
     │                                  a timeout that is not a finite number, an unknown scope
+    ├── EventLoopError                 an async client used from a second event loop (also a
+    │                                  ``RuntimeError``): create one client per event loop
     ├── SubscriptionTimeout            a subscription's ``timeout=`` deadline passed (``.last_run``)
     │   └── RunWaitTimeout             ``runs.wait(..., timeout=)`` passed before the run finished
     └── APIError                       anything that went wrong talking to the API
@@ -46,6 +48,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "EventLoopError",
     "InternalServerError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -75,6 +78,11 @@ class TriggerConfigurationError(TriggerError):
 class InvalidArgumentError(TriggerError, ValueError):
     """An argument's value was refused before any request was sent; the message names the
     argument. Also a ``ValueError``, so ``except ValueError`` keeps catching it."""
+
+
+class EventLoopError(TriggerError, RuntimeError):
+    """An ``AsyncTriggerClient`` was used from an event loop other than the one it first ran on.
+    Its connections belong to that loop: create one client per event loop."""
 
 
 class SubscriptionTimeout(TriggerError, TimeoutError):
@@ -117,7 +125,8 @@ class APIError(TriggerError):
 
     def __str__(self) -> str:
         parts = [self.message]
-        if self.status_code is not None:
+        # the status once: not "404: 404 Not Found" when the message already starts with it
+        if self.status_code is not None and not self.message.startswith(str(self.status_code)):
             parts.insert(0, f"{self.status_code}:")
         if self.request_id:
             parts.append(f"(request id {self.request_id})")
@@ -265,7 +274,8 @@ def _request_id(response: httpx.Response | None) -> str | None:
 
 
 def error_message_from_body(body: Any, response: httpx.Response) -> str:
-    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status."""
+    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status's
+    reason phrase (``str()`` of the error adds the code: ``404: Not Found``)."""
     if isinstance(body, dict):
         for key in ("error", "message", "detail", "title"):
             value = body.get(key)
@@ -273,4 +283,4 @@ def error_message_from_body(body: Any, response: httpx.Response) -> str:
                 return value
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
-    return f"{response.status_code} {response.reason_phrase}".strip()
+    return response.reason_phrase or f"HTTP {response.status_code}"

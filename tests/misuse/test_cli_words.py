@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from trigger_client._cli import main
@@ -55,3 +58,36 @@ def test_an_unusable_token_in_the_environment_names_the_variable(
     monkeypatch.setenv("TRIGGER_SECRET_KEY", " \n")
     assert main(["watch", "run_1"]) == 2
     assert "from TRIGGER_SECRET_KEY is empty" in capsys.readouterr().err
+
+
+@pytest.fixture
+def closed_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["watch", "run_1", "--timeout", "20"],
+        ["watch", "run_1", "--timeout", "20", "--poll"],
+        ["watch", "--tag", "t", "--timeout", "20"],
+        ["watch", "run_1"],
+        ["token", "--run", "run_1"],
+    ],
+)
+def test_an_unreachable_server_exits_3_naming_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    closed_url: str,
+    argv: list[str],
+) -> None:
+    monkeypatch.setenv("TRIGGER_API_URL", closed_url)
+    monkeypatch.setenv("TRIGGER_SECRET_KEY", "tr_dev_cliUnreachable0123456789")
+    started = time.monotonic()
+    assert main(argv) == 3  # the README's "network failure after retries"
+    assert time.monotonic() - started < 15  # two retries of the default backoff (<= 1 s, 2 s)
+    err = capsys.readouterr().err
+    assert f"could not reach {closed_url}" in err and "TRIGGER_API_URL" in err

@@ -19,8 +19,10 @@ from .._config import (
     env_access_token,
     env_base_url,
 )
-from .._exceptions import TriggerConfigurationError
+from .._loops import AsyncLoopGuard
+from .._protocol.numbers import check_count, check_retry_policy, check_seconds, check_timeout
 from .._protocol.retry import RetryPolicy
+from .._protocol.urls import normalize_base_url
 from ._auth_token import AsyncTokenSource
 from ._pools import AsyncConnectionPools
 from ._transport import AsyncTransport
@@ -68,19 +70,20 @@ class AsyncTriggerClient:
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
         _pools: AsyncConnectionPools | None = None,
+        _loop_guard: AsyncLoopGuard | None = None,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if live_timeout <= 0:
-            raise ValueError("live_timeout must be positive")
+        max_retries = check_count(max_retries, "max_retries")
+        live_timeout = check_seconds(live_timeout, "live_timeout")
+        check_timeout(timeout)
+        if retry_policy is not None:
+            check_retry_policy(retry_policy)
         # a string is trimmed and checked here (the environment's by env_access_token)
-        token = AsyncTokenSource(access_token if access_token is not None else env_access_token())
+        token = AsyncTokenSource(
+            access_token if access_token is not None else env_access_token(),
+            loop_guard=_loop_guard,
+        )
         self._access_token = token.value
-        self._base_url = (base_url or env_base_url()).rstrip("/")
-        if not self._base_url.startswith(("http://", "https://")):
-            raise TriggerConfigurationError(
-                f"base_url must start with http:// or https://, not {self._base_url!r}"
-            )
+        self._base_url = normalize_base_url(base_url or env_base_url())
         self._timeout = _as_timeout(timeout)
         self._max_retries = max_retries
         self._branch = branch
@@ -164,7 +167,12 @@ class AsyncTriggerClient:
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value
-        return type(self)(http_client=self._http_client, _pools=self._transport.pools, **options)
+        return type(self)(
+            http_client=self._http_client,
+            _pools=self._transport.pools,
+            _loop_guard=self._transport.token.loop_guard,  # the same connections, the same loop
+            **options,
+        )
 
     async def aclose(self) -> None:
         """Close the connection pools (not an ``http_client`` you passed in). A copy made by

@@ -26,6 +26,7 @@ from .._exceptions import (
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.paths import path_segment
+from .._protocol.reachability import Reachability, public_url
 from .._protocol.retry import classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
 from .._protocol.shape_log import ShapeLog
@@ -95,6 +96,7 @@ class AsyncRealtimeFeed:
         self._last_error: BaseException | None = None
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
+        self._reach = Reachability(transport.retry_policy.max_retries)
 
     @property
     def shape(self) -> ShapeLog:
@@ -152,6 +154,8 @@ class AsyncRealtimeFeed:
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
                     raise
+                if _give_up(self._reach, exc, self._transport.base_url + self._path):
+                    raise
                 self._last_error = exc
                 if remaining(deadline) is not None and (remaining(deadline) or 0) <= 0:
                     raise _deadline_passed() from exc
@@ -167,6 +171,7 @@ class AsyncRealtimeFeed:
                 await _sleep_within(self._abort, delay, deadline, self._last_error)
                 continue
             status = response.status_code
+            self._reach.answered()
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
@@ -246,6 +251,7 @@ class AsyncPollFeed:
         self._interval = interval
         self._next_poll: float | None = None
         self._abort = AsyncAbortScope()
+        self._reach = Reachability(transport.retry_policy.max_retries)
 
     async def aclose(self) -> None:
         self._abort.abort()
@@ -260,13 +266,21 @@ class AsyncPollFeed:
         attempt = 0
         while True:
             try:
-                return [await self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
+                run = await self._abort.run(partial(retrieve_run, self._rest, self._run_id))
+                self._reach.answered()
+                return [run]
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
+                    raise
+                url = (
+                    f"{self._transport.base_url}/api/v3/runs/{path_segment(self._run_id, 'run_id')}"
+                )
+                if _give_up(self._reach, exc, url):
                     raise
                 error: BaseException = exc
                 retry_after = None
             except APIStatusError as exc:  # retry only the transient statuses
+                self._reach.answered()
                 if classify_status(exc.status_code) != "transient":
                     raise
                 error = exc
@@ -296,6 +310,20 @@ async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
 async def _download(transport: AsyncTransport, url: str) -> Any:
     response = await transport.download(url)
     return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _give_up(reach: Reachability, exc: APIConnectionError, url: str) -> bool:
+    """Log a failure to reach ``url`` when it is due (see ``_protocol.reachability``); whether
+    the subscription gives up (it never reached the server, and its retries are spent)."""
+    decision = reach.failed(exc, now=AsyncBackend.monotonic())
+    if decision.warn:
+        logger.warning(
+            "%s: %s; %s",
+            public_url(url),
+            exc,
+            "giving up: the server was never reached" if decision.give_up else "retrying",
+        )
+    return decision.give_up
 
 
 def _read_timeout(transport: AsyncTransport) -> float:

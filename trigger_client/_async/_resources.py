@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import AccessToken
-from .._exceptions import RunWaitTimeout, SubscriptionTimeout
+from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
 from .._generated.models import (
     CancelRunResponse,
     ReplayRunResponse,
@@ -16,6 +16,7 @@ from .._generated.models import (
     RunStatus,
 )
 from .._protocol.listing import RunPage, list_runs_params
+from .._protocol.numbers import check_seconds
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.paths import path_segment
 from .._protocol.runs import is_finished, run_from_retrieve
@@ -52,7 +53,8 @@ class AsyncRunsResource:
     def _with_token(self, access_token: AccessToken | None) -> AsyncTransport:
         if access_token is None:
             return self._transport
-        return self._transport.derive(token=AsyncTokenSource(access_token))
+        guard = self._transport.token.loop_guard  # the client's event loop, whatever the token
+        return self._transport.derive(token=AsyncTokenSource(access_token, loop_guard=guard))
 
     def subscribe_to_run(
         self,
@@ -75,6 +77,9 @@ class AsyncRunsResource:
         ``access_token`` overrides the client's token for this subscription.
         """
         run_id = _run_id(run_id)
+        poll_interval = check_seconds(poll_interval, "poll_interval")
+        if timeout is not None:
+            timeout = check_seconds(timeout, "timeout")
         http = self._with_token(access_token)
         feed: AsyncRunFeed
         if transport == "poll":
@@ -86,7 +91,7 @@ class AsyncRunsResource:
                 _skip_params(skip_columns),
             )
         else:
-            raise ValueError(f"transport must be 'realtime' or 'poll', not {transport!r}")
+            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {transport!r}")
         return AsyncRunSubscription(
             feed,
             stop_on_completion=stop_on_completion,
@@ -120,7 +125,7 @@ class AsyncRunsResource:
         """
         tag_list = [tags] if isinstance(tags, str) else list(tags)
         if not tag_list or any(not t or "," in t for t in tag_list):
-            raise ValueError("tags must be non-empty strings without commas")
+            raise InvalidArgumentError("tags must be non-empty strings without commas")
         params = {"tags": ",".join(tag_list)}
         if created_at:
             params["createdAt"] = created_at
