@@ -1,4 +1,5 @@
-"""The SDK's exceptions: one documented tree.
+"""The SDK's exceptions: one documented tree. Besides these, only ``TypeError`` (an argument of
+the wrong type) comes out of a public call.
 
     TriggerError
     ├── TriggerConfigurationError      no credentials, a bad base URL, a public token used to sign

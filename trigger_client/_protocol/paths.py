@@ -26,9 +26,10 @@ _SAFE = "!*'()"
 
 def path_segment(value: object, name: str) -> str:
     """``value`` percent-encoded (UTF-8) as one URL path segment; ``name`` is the argument's name
-    in the ``InvalidArgumentError`` raised for an id that cannot be one."""
+    in the ``InvalidArgumentError`` raised for an id that cannot be one (``TypeError`` for a value
+    that is not a string)."""
     if not isinstance(value, str):
-        raise InvalidArgumentError(f"{name} must be a string id, not {type(value).__name__}")
+        raise TypeError(f"{name} must be a string id, not {type(value).__name__}")
     if not value:
         raise InvalidArgumentError(f"{name} must not be empty")
     if value in (".", ".."):

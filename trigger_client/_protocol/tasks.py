@@ -383,7 +383,9 @@ def trigger_options_body(
         body["delay"] = delay_text(options.delay)
     if options.ttl is not None:
         ttl = options.ttl
-        body["ttl"] = ttl if isinstance(ttl, str) else _seconds(ttl, "ttl", minimum=0)
+        body["ttl"] = (
+            duration_text(ttl, "ttl") if isinstance(ttl, str) else _seconds(ttl, "ttl", minimum=0)
+        )
     if options.tags is not None:
         body["tags"] = _tags(options.tags)
     if options.max_attempts is not None:
