@@ -8,6 +8,8 @@ the wrong type) comes out of a public call.
     │                                  a timeout that is not a finite number, an unknown scope
     ├── EventLoopError                 an async client used from a second event loop (also a
     │                                  ``RuntimeError``): create one client per event loop
+    ├── ClientClosedError              the client was closed: a subscription in flight on it, or a
+    │                                  call after ``close()`` (also a ``RuntimeError``)
     ├── SubscriptionTimeout            a subscription's ``timeout=`` deadline passed (``.last_run``)
     │   └── RunWaitTimeout             ``runs.wait(..., timeout=)`` passed before the run finished
     └── APIError                       anything that went wrong talking to the API
@@ -48,6 +50,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "EventLoopError",
     "InternalServerError",
@@ -79,6 +82,16 @@ class TriggerConfigurationError(TriggerError):
 class InvalidArgumentError(TriggerError, ValueError):
     """An argument's value was refused before any request was sent; the message names the
     argument. Also a ``ValueError``, so ``except ValueError`` keeps catching it."""
+
+
+class ClientClosedError(TriggerError, RuntimeError):
+    """The client was closed: a subscription waiting on it ended (``last_run`` is the last run it
+    yielded), or a call came after ``close()``. (Closing a subscription itself ends its iteration
+    cleanly instead.)"""
+
+    def __init__(self, message: str, *, last_run: Run | None = None) -> None:
+        super().__init__(message)
+        self.last_run = last_run
 
 
 class EventLoopError(TriggerError, RuntimeError):

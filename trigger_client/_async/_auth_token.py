@@ -6,7 +6,7 @@ import inspect
 
 from .._config import AccessToken
 from .._exceptions import TriggerConfigurationError
-from .._loops import AsyncLoopGuard
+from .._guard import AsyncClientGuard
 from .._protocol.credentials import clean_token
 
 __all__ = ["AsyncTokenSource"]
@@ -20,22 +20,23 @@ _MISSING = (
 class AsyncTokenSource:
     """Hands out the bearer token; a callable token is called again to refresh it after a 401/403.
 
-    Every request asks it for the token first, so it also holds the client's event-loop guard
-    (shared with the token sources of per-call ``access_token`` overrides): a request from another
-    event loop than the client's first raises ``EventLoopError`` before anything is sent.
+    Every request asks it for the token first, so it also holds the client's guard (shared with
+    the token sources of per-call ``access_token`` overrides): a request after the client was
+    closed raises ``ClientClosedError``, and one from another event loop than the client's first
+    ``EventLoopError``, before anything is sent.
     """
 
-    __slots__ = ("_current", "_token", "loop_guard")
+    __slots__ = ("_current", "_token", "guard")
 
     def __init__(
         self,
         token: AccessToken | None,
         *,
         source: str = "the access_token argument",
-        loop_guard: AsyncLoopGuard | None = None,
+        guard: AsyncClientGuard | None = None,
     ) -> None:
         """``source`` names where a string ``token`` came from in the error for an unusable one."""
-        self.loop_guard = loop_guard or AsyncLoopGuard()
+        self.guard = guard or AsyncClientGuard()
         if isinstance(token, str):
             token = clean_token(token, source)
         elif token is not None and not callable(token):
@@ -66,14 +67,14 @@ class AsyncTokenSource:
 
     async def get(self) -> str:
         """The current token, minting the first one from a callable."""
-        self.loop_guard.check()
+        self.guard.check()
         if self._current is None:
             return await self.refresh()
         return self._current
 
     async def refresh(self) -> str:
         """Ask the callable for a fresh token (a fixed string is returned as it is)."""
-        self.loop_guard.check()
+        self.guard.check()
         token = self._token
         if token is None:
             raise TriggerConfigurationError(_MISSING)

@@ -19,7 +19,7 @@ from .._config import (
     env_access_token,
     env_base_url,
 )
-from .._loops import AsyncLoopGuard
+from .._guard import AsyncClientGuard
 from .._protocol.numbers import check_count, check_retry_policy, check_seconds, check_timeout
 from .._protocol.retry import RetryPolicy
 from .._protocol.urls import normalize_base_url
@@ -70,7 +70,7 @@ class AsyncTriggerClient:
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
         _pools: AsyncConnectionPools | None = None,
-        _loop_guard: AsyncLoopGuard | None = None,
+        _guard: AsyncClientGuard | None = None,
     ) -> None:
         max_retries = check_count(max_retries, "max_retries")
         live_timeout = check_seconds(live_timeout, "live_timeout")
@@ -80,7 +80,7 @@ class AsyncTriggerClient:
         # a string is trimmed and checked here (the environment's by env_access_token)
         token = AsyncTokenSource(
             access_token if access_token is not None else env_access_token(),
-            loop_guard=_loop_guard,
+            guard=_guard,
         )
         self._access_token = token.value
         self._base_url = normalize_base_url(base_url or env_base_url())
@@ -170,14 +170,17 @@ class AsyncTriggerClient:
         return type(self)(
             http_client=self._http_client,
             _pools=self._transport.pools,
-            _loop_guard=self._transport.token.loop_guard,  # the same connections, the same loop
+            _guard=self._transport.token.guard,  # the same connections: the same loop and state
             **options,
         )
 
     async def aclose(self) -> None:
-        """Close the connection pools (not an ``http_client`` you passed in). A copy made by
-        ``with_options`` shares its parent's pools and leaves them open."""
+        """Close the connection pools (not an ``http_client`` you passed in). Every subscription
+        in flight on this client (and its copies) ends at once with ``ClientClosedError``, and so
+        does any later call. A copy made by ``with_options`` shares its parent's pools: closing
+        the copy leaves them, and the parent, open."""
         if self._owns_pools:
+            self._transport.token.guard.close()
             await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncTriggerClient:

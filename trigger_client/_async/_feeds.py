@@ -97,6 +97,7 @@ class AsyncRealtimeFeed:
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
         self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     @property
     def shape(self) -> ShapeLog:
@@ -252,6 +253,7 @@ class AsyncPollFeed:
         self._next_poll: float | None = None
         self._abort = AsyncAbortScope()
         self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     async def aclose(self) -> None:
         self._abort.abort()

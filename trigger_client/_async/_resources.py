@@ -53,8 +53,8 @@ class AsyncRunsResource:
     def _with_token(self, access_token: AccessToken | None) -> AsyncTransport:
         if access_token is None:
             return self._transport
-        guard = self._transport.token.loop_guard  # the client's event loop, whatever the token
-        return self._transport.derive(token=AsyncTokenSource(access_token, loop_guard=guard))
+        guard = self._transport.token.guard  # the client's loop and state, whatever the token
+        return self._transport.derive(token=AsyncTokenSource(access_token, guard=guard))
 
     def subscribe_to_run(
         self,

@@ -12,7 +12,7 @@ import logging
 from types import TracebackType
 
 from .._backends import AsyncBackend, RequestAborted
-from .._exceptions import SubscriptionTimeout
+from .._exceptions import ClientClosedError, SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
@@ -75,9 +75,14 @@ class AsyncRunSubscription:
                 batch = [r for r in await self._feed.next_batch(self._deadline) if self._accept(r)]
                 batch.reverse()
                 self._pending = batch
-        except RequestAborted:  # close() was called while a request was in flight
+        except RequestAborted:  # closed while a request or a backoff sleep was in flight
+            closed_by_us = self._closed  # else the client was closed under it
             await self.aclose()
-            raise StopAsyncIteration from None
+            if closed_by_us:
+                raise StopAsyncIteration from None
+            raise ClientClosedError(
+                f"{self._describe} ended: its client was closed", last_run=self.last
+            ) from None
         except SubscriptionTimeout as exc:
             await self.aclose()
             cause = exc.__cause__

@@ -98,6 +98,7 @@ class RealtimeFeed:
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
         self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     @property
     def shape(self) -> ShapeLog:
@@ -253,6 +254,7 @@ class PollFeed:
         self._next_poll: float | None = None
         self._abort = SyncAbortScope()
         self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     def close(self) -> None:
         self._abort.abort()

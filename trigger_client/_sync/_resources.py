@@ -54,8 +54,8 @@ class RunsResource:
     def _with_token(self, access_token: AccessToken | None) -> Transport:
         if access_token is None:
             return self._transport
-        guard = self._transport.token.loop_guard  # the client's event loop, whatever the token
-        return self._transport.derive(token=TokenSource(access_token, loop_guard=guard))
+        guard = self._transport.token.guard  # the client's loop and state, whatever the token
+        return self._transport.derive(token=TokenSource(access_token, guard=guard))
 
     def subscribe_to_run(
         self,

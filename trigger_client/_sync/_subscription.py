@@ -13,7 +13,7 @@ import logging
 from types import TracebackType
 
 from .._backends import RequestAborted, SyncBackend
-from .._exceptions import SubscriptionTimeout
+from .._exceptions import ClientClosedError, SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
@@ -76,9 +76,14 @@ class RunSubscription:
                 batch = [r for r in self._feed.next_batch(self._deadline) if self._accept(r)]
                 batch.reverse()
                 self._pending = batch
-        except RequestAborted:  # close() was called while a request was in flight
+        except RequestAborted:  # closed while a request or a backoff sleep was in flight
+            closed_by_us = self._closed  # else the client was closed under it
             self.close()
-            raise StopIteration from None
+            if closed_by_us:
+                raise StopIteration from None
+            raise ClientClosedError(
+                f"{self._describe} ended: its client was closed", last_run=self.last
+            ) from None
         except SubscriptionTimeout as exc:
             self.close()
             cause = exc.__cause__
