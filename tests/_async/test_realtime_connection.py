@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from tests._relay import relay_to
-from trigger_client import AsyncTriggerClient, RunStatus
+from trigger_client import AsyncTriggerClient, ClientClosedError, RunStatus
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -123,5 +123,5 @@ async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: Trigger
     assert connections is not None
     await client.aclose()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
-    with pytest.raises(RuntimeError, match="client has been closed"):
+    with pytest.raises(ClientClosedError):
         await subscription.__anext__()

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from tests._relay import relay_to
-from trigger_client import RunStatus, TriggerClient
+from trigger_client import ClientClosedError, RunStatus, TriggerClient
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -112,5 +112,5 @@ def test_a_subscription_of_a_closed_client_fails_at_once(emulator: TriggerEmulat
     assert connections is not None
     client.close()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
-    with pytest.raises(RuntimeError, match="client has been closed"):
+    with pytest.raises(ClientClosedError):
         subscription.__next__()
