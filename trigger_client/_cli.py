@@ -41,6 +41,7 @@ from ._generated.models import Run
 from ._protocol.credentials import clean_token
 from ._protocol.reachability import public_url
 from ._protocol.scopes import Scopes, check_scope
+from ._protocol.urls import normalize_base_url
 from ._sync import TriggerClient
 from ._version import __version__
 
@@ -265,7 +266,7 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
     ``TriggerConfigurationError`` in the words of the command line (its flag and variables)."""
     options: dict[str, Any] = {}
     if getattr(args, "base_url", None):
-        options["base_url"] = args.base_url
+        options["base_url"] = normalize_base_url(args.base_url, "--base-url")
     if getattr(args, "access_token", None) is not None:
         options["access_token"] = clean_token(args.access_token, "--access-token")
     elif env_access_token() is None:

@@ -91,3 +91,20 @@ def test_an_unreachable_server_exits_3_naming_the_url(
     assert time.monotonic() - started < 15  # two retries of the default backoff (<= 1 s, 2 s)
     err = capsys.readouterr().err
     assert f"could not reach {closed_url}" in err and "TRIGGER_API_URL" in err
+
+
+@pytest.mark.parametrize("where", ["flag", "environment"])
+def test_a_bad_base_url_names_the_flag_or_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    monkeypatch.setenv("TRIGGER_SECRET_KEY", "tr_dev_cliBaseUrl0123456789")
+    if where == "flag":
+        monkeypatch.delenv("TRIGGER_API_URL", raising=False)
+        argv = ["watch", "run_1", "--base-url", "localhost:3030"]
+    else:
+        monkeypatch.setenv("TRIGGER_API_URL", "localhost:3030")
+        argv = ["watch", "run_1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    named = "--base-url" if where == "flag" else "TRIGGER_API_URL"
+    assert f"{named} must start with http:// or https://" in err and "base_url" not in err

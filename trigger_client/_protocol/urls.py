@@ -9,26 +9,27 @@ from .._exceptions import TriggerConfigurationError
 __all__ = ["normalize_base_url"]
 
 
-def normalize_base_url(value: str) -> str:
+def normalize_base_url(value: str, name: str = "base_url") -> str:
     """``value`` with its scheme in lower case (schemes are case-insensitive: ``HTTP://`` is
-    ``http://``) and no trailing slash; ``TriggerConfigurationError`` unless it is an absolute
-    http or https URL with a host, and without a query or fragment."""
+    ``http://``) and no trailing slash; ``TriggerConfigurationError`` naming ``name`` (where the
+    URL came from) unless it is an absolute http or https URL with a host, and without a query or
+    fragment."""
     if not isinstance(value, str):
-        raise TriggerConfigurationError(f"base_url must be a string, not {type(value).__name__}")
+        raise TriggerConfigurationError(f"{name} must be a string, not {type(value).__name__}")
     text = value.strip().rstrip("/")
     scheme, sep, rest = text.partition("://")
     if not sep or scheme.lower() not in ("http", "https"):
         raise TriggerConfigurationError(
-            f"base_url must start with http:// or https://, not {value!r}"
+            f"{name} must start with http:// or https://, not {value!r}"
         )
     url = scheme.lower() + "://" + rest
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises for a port that is not a number)
     except ValueError as exc:
-        raise TriggerConfigurationError(f"base_url is not a URL: {value!r} ({exc})") from None
+        raise TriggerConfigurationError(f"{name} is not a URL: {value!r} ({exc})") from None
     if not parts.hostname:
-        raise TriggerConfigurationError(f"base_url has no host: {value!r}")
+        raise TriggerConfigurationError(f"{name} has no host: {value!r}")
     if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise TriggerConfigurationError(f"base_url cannot have a query or fragment: {value!r}")
+        raise TriggerConfigurationError(f"{name} cannot have a query or fragment: {value!r}")
     return url

@@ -84,7 +84,11 @@ class TriggerClient:
             guard=_guard,
         )
         self._access_token = token.value
-        self._base_url = normalize_base_url(base_url or env_base_url())
+        self._base_url = (
+            normalize_base_url(base_url)
+            if base_url
+            else normalize_base_url(env_base_url(), "TRIGGER_API_URL")
+        )
         self._timeout = _as_timeout(timeout)
         self._max_retries = max_retries
         self._branch = branch
