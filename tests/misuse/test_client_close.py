@@ -170,3 +170,70 @@ def test_closing_a_copy_leaves_its_parent_open(slow_emulator: TriggerEmulator) -
         subscription = client.runs.subscribe_to_run(run_id, timeout=30)
         assert next(subscription).id == run_id
         subscription.close()
+
+
+def test_sync_close_from_another_thread_ends_a_rest_call_in_flight(
+    slow_emulator: TriggerEmulator,
+) -> None:
+    emu = slow_emulator
+    run_id = emu.create_run("close")
+    emu.faults.clear()
+    emu.inject(f"/api/v3/runs/{run_id}", faults.delay(20), times=None)
+    client = TriggerClient(base_url=emu.base_url, access_token=emu.secret_key)
+    outcome: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            client.runs.retrieve(run_id)
+        except BaseException as exc:
+            outcome["error"] = exc
+        outcome["ended"] = time.monotonic()
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    emu.wait_for_requests(f"/api/v3/runs/{run_id}", count=1, timeout=10)
+    time.sleep(0.3)  # the request is held by the server
+    closed_at = time.monotonic()
+    client.close()
+    worker.join(10)
+    emu.faults.clear()
+    assert not worker.is_alive()
+    assert outcome["ended"] - closed_at < 2.0
+    assert isinstance(outcome.get("error"), ClientClosedError), outcome
+
+
+def test_async_aclose_from_another_task_ends_a_rest_call_in_flight(
+    slow_emulator: TriggerEmulator, anyio_backend: str
+) -> None:
+    emu = slow_emulator
+    run_id = emu.create_run("close")
+    emu.faults.clear()
+    emu.inject(f"/api/v3/runs/{run_id}", faults.delay(20), times=None)
+
+    async def main() -> tuple[float, BaseException | None]:
+        client = AsyncTriggerClient(base_url=emu.base_url, access_token=emu.secret_key)
+        error: BaseException | None = None
+        ended = 0.0
+
+        async def call() -> None:
+            nonlocal error, ended
+            try:
+                await client.runs.retrieve(run_id)
+            except ClientClosedError as exc:
+                error = exc
+            ended = anyio.current_time()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            await anyio.to_thread.run_sync(
+                lambda: emu.wait_for_requests(f"/api/v3/runs/{run_id}", count=1, timeout=10)
+            )
+            await anyio.sleep(0.3)
+            started = anyio.current_time()
+            await client.aclose()
+        return ended - started, error
+
+    elapsed, error = anyio.run(main, backend=anyio_backend)
+    emu.faults.clear()
+    assert elapsed < 2.0
+    assert isinstance(error, ClientClosedError)

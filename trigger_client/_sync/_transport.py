@@ -18,13 +18,14 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpcore
 import httpx
 
-from .._backends import SyncAbortScope, SyncBackend
+from .._backends import RequestAborted, SyncAbortScope, SyncBackend
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
     RateLimitError,
     RealtimeConnectionLimitError,
     error_message_from_body,
@@ -139,8 +140,9 @@ class Transport:
                 timeout=timeout if timeout is not None else self.timeout,
             )
             try:
-                response = self._client.send(request)
-                response.read()
+                response = self._send(request)
+            except RequestAborted:
+                raise ClientClosedError("the client was closed during the request") from None
             except httpx.TimeoutException as exc:
                 error: APIConnectionError = APITimeoutError(request=request)
                 cause: BaseException = exc
@@ -198,6 +200,18 @@ class Transport:
                 SyncBackend.sleep(delay)
                 continue
             raise error from cause
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its body; closing the client aborts it at once."""
+        scope = SyncAbortScope()
+        self.token.guard.track(scope)
+
+        def send() -> httpx.Response:
+            response = self._client.send(request)
+            response.read()
+            return response
+
+        return scope.run(send)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(self.request("GET", path, **kwargs))
