@@ -29,6 +29,11 @@ PAIRS: list[tuple[Path, Path, frozenset[str]]] = [
     (ROOT / "trigger_client" / "_async", ROOT / "trigger_client" / "_sync", frozenset()),
     # generated sync tests keep `pytest.mark.anyio`: the anyio plugin leaves sync tests alone
     (ROOT / "tests" / "_async", ROOT / "tests" / "_sync", frozenset({"anyio"})),
+    (
+        ROOT / "tests" / "misuse" / "_async",
+        ROOT / "tests" / "misuse" / "_sync",
+        frozenset({"anyio"}),
+    ),
 ]
 
 # Names unasync would get wrong by default (its rule maps AsyncFoo -> SyncFoo).

@@ -214,7 +214,7 @@ def test_options_work_before_or_after_the_command(
         ["watch", "--tag", "t", "--poll"],
         ["watch", "run_1", "--created-at", "1h"],
         ["watch", "run_1", "--timeout", "0"],
-        ["watch", "run/1"],
+        ["watch", ".."],
         ["nope"],
         [],
     ],

@@ -7,7 +7,7 @@ import anyio
 import pytest
 
 from tests._relay import relay_to
-from trigger_client import AsyncTriggerClient, RunStatus
+from trigger_client import AsyncTriggerClient, ClientClosedError, RunStatus
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -45,7 +45,7 @@ async def test_closing_the_client_ends_a_long_poll_in_flight(emulator: TriggerEm
         try:
             async for _ in client.runs.subscribe_to_run(run_id, timeout=30):
                 pass
-        except RuntimeError as exc:
+        except ClientClosedError as exc:
             failures.append(exc)
 
     with anyio.fail_after(10):
@@ -53,4 +53,4 @@ async def test_closing_the_client_ends_a_long_poll_in_flight(emulator: TriggerEm
             tg.start_soon(follow)
             await anyio.sleep(0.5)  # the subscription is holding a live long-poll
             await client.aclose()
-    assert len(failures) == 1 and "client has been closed" in str(failures[0])
+    assert len(failures) == 1 and "its client was closed" in str(failures[0])

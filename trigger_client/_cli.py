@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -26,7 +27,9 @@ import anyio
 
 from . import _cli_render as render
 from ._async import AsyncRunSubscription, AsyncTriggerClient
+from ._config import env_access_token, env_base_url
 from ._exceptions import (
+    APIConnectionError,
     APIError,
     AuthenticationError,
     NotFoundError,
@@ -34,6 +37,9 @@ from ._exceptions import (
     SubscriptionTimeout,
     TriggerConfigurationError,
 )
+from ._protocol.credentials import clean_token
+from ._protocol.reachability import public_url
+from ._protocol.urls import normalize_base_url
 from ._version import __version__
 
 # ``watch`` uses the async client only: the blocking client and the scopes load with ``token``.
@@ -92,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return render.EXIT_USAGE
     except APIError as exc:
-        _error(_explain(exc))
+        _error(_explain(exc, args))
         return render.EXIT_API_ERROR
     except ValueError as exc:  # an argument the SDK refused (a bad id, expiry or scope)
         _error(str(exc))
@@ -251,17 +257,24 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number, not {text}")
     return value
 
 
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The client's options from the flags; a missing or unusable token is a
+    ``TriggerConfigurationError`` in the words of the command line (its flag and variables)."""
     options: dict[str, Any] = {}
     if getattr(args, "base_url", None):
-        options["base_url"] = args.base_url
-    if getattr(args, "access_token", None):
-        options["access_token"] = args.access_token
+        options["base_url"] = normalize_base_url(args.base_url, "--base-url")
+    if getattr(args, "access_token", None) is not None:
+        options["access_token"] = clean_token(args.access_token, "--access-token")
+    elif env_access_token() is None:
+        raise TriggerConfigurationError(
+            "no access token: set TRIGGER_SECRET_KEY (or TRIGGER_ACCESS_TOKEN) in the "
+            "environment, or pass --access-token"
+        )
     return options
 
 
@@ -286,7 +299,7 @@ def _error(message: str) -> None:
     print(f"trigger-client: error: {message}", file=sys.stderr)
 
 
-def _explain(exc: APIError) -> str:
+def _explain(exc: APIError, args: argparse.Namespace) -> str:
     hint = ""
     if isinstance(exc, AuthenticationError):
         hint = (
@@ -294,6 +307,9 @@ def _explain(exc: APIError) -> str:
         )
     elif isinstance(exc, PermissionDeniedError):
         hint = " (a public access token needs a scope for it, e.g. `trigger-client token --run ID`)"
+    elif isinstance(exc, APIConnectionError):
+        url = public_url(getattr(args, "base_url", None) or env_base_url())
+        hint = f" (could not reach {url}: check --base-url or TRIGGER_API_URL)"
     elif isinstance(exc, NotFoundError):
         hint = " (is it in the environment of this key, on this server? see TRIGGER_API_URL)"
     return f"{exc}{hint}"
@@ -493,11 +509,9 @@ def _token(args: argparse.Namespace) -> int:
 
 def _add_scope(granted: dict[str, dict[str, list[str] | bool] | bool], scope: str) -> None:
     """Merge one ``action[:type[:id]]`` string into the nested scope mapping."""
-    from ._protocol.scopes import parse_scope
+    from ._protocol.scopes import check_scope
 
-    action, resource_type, resource_id = parse_scope(scope.strip())
-    if not action:
-        raise ValueError(f"not a scope: {scope!r} (expected action:type[:id], e.g. read:runs:ID)")
+    action, resource_type, resource_id = check_scope(scope)
     current = granted.get(action)
     if current is True:
         return

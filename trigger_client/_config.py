@@ -22,6 +22,7 @@ __all__ = [
     "NOT_GIVEN",
     "AccessToken",
     "NotGiven",
+    "TOKEN_VARIABLES",
     "base_headers",
     "env_access_token",
     "env_base_url",
@@ -65,10 +66,22 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
+#: The environment variables an access token is read from, first match wins.
+TOKEN_VARIABLES: Final = ("TRIGGER_SECRET_KEY", "TRIGGER_ACCESS_TOKEN")
+
+
 def env_access_token() -> str | None:
-    """``TRIGGER_SECRET_KEY``, else ``TRIGGER_ACCESS_TOKEN``, else None (the official client's
-    order; row R-ENV-TOKEN of docs/server-conformance.md)."""
-    return os.environ.get("TRIGGER_SECRET_KEY") or os.environ.get("TRIGGER_ACCESS_TOKEN") or None
+    """``TRIGGER_SECRET_KEY``, else ``TRIGGER_ACCESS_TOKEN`` (the first one set and not empty; the
+    official client's order, row R-ENV-TOKEN of docs/server-conformance.md), without surrounding
+    whitespace; else None. A blank or unusable value raises
+    ``TriggerConfigurationError`` naming the variable."""
+    from ._protocol.credentials import clean_token
+
+    for name in TOKEN_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return clean_token(value, name)
+    return None
 
 
 def env_base_url() -> str:

@@ -1,7 +1,15 @@
-"""The SDK's exceptions: one documented tree.
+"""The SDK's exceptions: one documented tree. Besides these, only ``TypeError`` (an argument of
+the wrong type) comes out of a public call.
 
     TriggerError
     ├── TriggerConfigurationError      no credentials, a bad base URL, a public token used to sign
+    ├── InvalidArgumentError           an argument's value refused before any request (also a
+    │                                  ``ValueError``): an id that cannot be a URL path segment,
+    │                                  a timeout that is not a finite number, an unknown scope
+    ├── EventLoopError                 an async client used from a second event loop (also a
+    │                                  ``RuntimeError``): create one client per event loop
+    ├── ClientClosedError              the client was closed: a subscription in flight on it, or a
+    │                                  call after ``close()`` (also a ``RuntimeError``)
     ├── SubscriptionTimeout            a subscription's ``timeout=`` deadline passed (``.last_run``)
     │   └── RunWaitTimeout             ``runs.wait(..., timeout=)`` passed before the run finished
     └── APIError                       anything that went wrong talking to the API
@@ -42,8 +50,11 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
+    "EventLoopError",
     "InternalServerError",
+    "InvalidArgumentError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -66,6 +77,26 @@ class TriggerError(Exception):
 
 class TriggerConfigurationError(TriggerError):
     """The client is not configured well enough to make the request (for example, no token)."""
+
+
+class InvalidArgumentError(TriggerError, ValueError):
+    """An argument's value was refused before any request was sent; the message names the
+    argument. Also a ``ValueError``, so ``except ValueError`` keeps catching it."""
+
+
+class ClientClosedError(TriggerError, RuntimeError):
+    """The client was closed: a subscription waiting on it ended (``last_run`` is the last run it
+    yielded), or a call came after ``close()``. (Closing a subscription itself ends its iteration
+    cleanly instead.)"""
+
+    def __init__(self, message: str, *, last_run: Run | None = None) -> None:
+        super().__init__(message)
+        self.last_run = last_run
+
+
+class EventLoopError(TriggerError, RuntimeError):
+    """An ``AsyncTriggerClient`` was used from an event loop other than the one it first ran on.
+    Its connections belong to that loop: create one client per event loop."""
 
 
 class SubscriptionTimeout(TriggerError, TimeoutError):
@@ -108,7 +139,8 @@ class APIError(TriggerError):
 
     def __str__(self) -> str:
         parts = [self.message]
-        if self.status_code is not None:
+        # the status once: not "404: 404 Not Found" when the message already starts with it
+        if self.status_code is not None and not self.message.startswith(str(self.status_code)):
             parts.insert(0, f"{self.status_code}:")
         if self.request_id:
             parts.append(f"(request id {self.request_id})")
@@ -256,9 +288,10 @@ def _request_id(response: httpx.Response | None) -> str | None:
 
 
 def error_message_from_body(body: Any, response: httpx.Response) -> str:
-    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status.
-    The route builder's ``Query Error`` / ``Params Error`` / ``Headers Error`` carry their
-    reasons in ``details`` (zod issues): their messages are appended."""
+    """The server's message: the body's ``error`` (or ``message``/``detail``), else the status's
+    reason phrase (``str()`` of the error adds the code: ``404: Not Found``). The route builder's
+    ``Query Error`` / ``Params Error`` / ``Headers Error`` carry their reasons in ``details`` (zod
+    issues): their messages are appended."""
     if isinstance(body, dict):
         for key in ("error", "message", "detail", "title"):
             value = body.get(key)
@@ -275,4 +308,4 @@ def error_message_from_body(body: Any, response: httpx.Response) -> str:
                 return value
     if isinstance(body, str) and body.strip():
         return body.strip()[:500]
-    return f"{response.status_code} {response.reason_phrase}".strip()
+    return response.reason_phrase or f"HTTP {response.status_code}"

@@ -11,14 +11,16 @@ __all__ = ["OpenStrEnum"]
 
 _logger = logging.getLogger("trigger_client")
 _lock = threading.Lock()
+#: The unknown values already logged, per enum class.
+_reported: set[tuple[type, str]] = set()
 
 
 class OpenStrEnum(enum.StrEnum):
     """A ``str`` enum that accepts values it does not declare.
 
     ``RunStatus("PAUSED_FOREVER")`` returns a ``RunStatus`` equal to ``"PAUSED_FOREVER"`` (created once,
-    then cached, and logged once at WARNING) instead of raising ``ValueError``, so a server that adds
-    a status never breaks a client. Declared members are unchanged and ``list(RunStatus)`` lists only
+    then cached) instead of raising ``ValueError``, so a server that adds a status never breaks a
+    client; ``from_server`` logs such a value once at WARNING when the server sends it. Declared members are unchanged and ``list(RunStatus)`` lists only
     them; ``member.is_known`` tells the two apart.
     """
 
@@ -34,10 +36,25 @@ class OpenStrEnum(enum.StrEnum):
             pseudo._name_ = value
             pseudo._value_ = value
             cls._value2member_map_[value] = pseudo
-        _logger.warning(
-            "unknown %s value %r from the server; treating it as an open value", cls.__name__, value
-        )
         return pseudo
+
+    @classmethod
+    def from_server(cls, value: str) -> Self:
+        """``cls(value)`` for a value the server sent: an unknown one is logged once at WARNING
+        (a value built in your own code is not: only the server's are news)."""
+        member = cls(value)
+        if not member.is_known:
+            key = (cls, value)
+            with _lock:
+                first = key not in _reported
+                _reported.add(key)
+            if first:
+                _logger.warning(
+                    "unknown %s value %r from the server; treating it as an open value",
+                    cls.__name__,
+                    value,
+                )
+        return member
 
     @property
     def is_known(self) -> bool:

@@ -91,7 +91,7 @@ def _strict_float(value: object, _: object) -> float:
 def _open_enum(value: object, cls: type[OpenStrEnum]) -> OpenStrEnum:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {type(value).__name__}")
-    return cls(value)
+    return cls.from_server(value)
 
 
 def _renames(cls: type) -> dict[str, Any]:

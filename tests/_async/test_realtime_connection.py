@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from tests._relay import relay_to
-from trigger_client import AsyncTriggerClient, RunStatus
+from trigger_client import AsyncTriggerClient, ClientClosedError, RunStatus
 from trigger_client._async._connection import AsyncRealtimeConnections
 from trigger_client._backends import AsyncBackend
 from trigger_client._protocol.shape_http import BaseUrl, ShapeHttpRequest
@@ -126,7 +126,7 @@ async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: Trigger
     assert isinstance(connections, AsyncRealtimeConnections)
     await client.aclose()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
-    with pytest.raises(RuntimeError, match="client has been closed"):
+    with pytest.raises(ClientClosedError):
         await subscription.__anext__()
 
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from tests._relay import relay_to
-from trigger_client import RunStatus, TriggerClient
+from trigger_client import ClientClosedError, RunStatus, TriggerClient
 from trigger_client._backends import SyncBackend
 from trigger_client._protocol.shape_http import BaseUrl, ShapeHttpRequest
 from trigger_client._sync._connection import RealtimeConnections
@@ -115,7 +115,7 @@ def test_a_subscription_of_a_closed_client_fails_at_once(emulator: TriggerEmulat
     assert isinstance(connections, RealtimeConnections)
     client.close()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
-    with pytest.raises(RuntimeError, match="client has been closed"):
+    with pytest.raises(ClientClosedError):
         subscription.__next__()
 
 

@@ -274,3 +274,20 @@ runs = st.builds(
 def test_structure_unstructure_round_trip(run: Run) -> None:
     assert structure(unstructure(run), Run) == run
     assert structure(unstructure(run), Run, strict=True) == run
+
+
+def test_an_unknown_status_built_locally_is_not_logged_as_from_the_server(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="trigger_client"):
+        local = RunStatus("LOCAL_ONLY_STATUS_TEST")
+        again = RunStatus("LOCAL_ONLY_STATUS_TEST")
+    assert local is again and not local.is_known
+    assert not [r for r in caplog.records if "LOCAL_ONLY_STATUS_TEST" in r.getMessage()]
+    # the same value later sent by the server is news: logged once
+    with caplog.at_level(logging.WARNING, logger="trigger_client"):
+        run = structure(wire_run(status="LOCAL_ONLY_STATUS_TEST"), Run)
+        structure(wire_run(status="LOCAL_ONLY_STATUS_TEST"), Run)
+    assert run.status is local
+    logged = [r for r in caplog.records if "LOCAL_ONLY_STATUS_TEST" in r.getMessage()]
+    assert len(logged) == 1 and "from the server" in logged[0].getMessage()

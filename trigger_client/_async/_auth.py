@@ -15,9 +15,9 @@ from .._protocol.tokens import (
     PublicTokenClaims,
     build_public_token_claims,
     decode_public_token,
+    future_expiration,
     is_additional_api_key,
     is_public_token,
-    parse_expiration,
     round_half_up,
     sign_public_token,
 )
@@ -62,7 +62,7 @@ class AsyncAuthResource:
         A public access token cannot mint tokens: ``TriggerConfigurationError``.
         """
         flat = None if scopes is None else flatten_scopes(scopes)
-        parse_expiration(expiration_time, now=AsyncBackend.wall())  # bad arguments fail early
+        future_expiration(expiration_time, now=AsyncBackend.wall())  # bad arguments fail early
         if realtime is not None and not isinstance(realtime, Mapping):
             raise TypeError(
                 "realtime must be a mapping such as {'skipColumns': ['payload']}, "
@@ -86,7 +86,7 @@ class AsyncAuthResource:
             claims,
             scopes=flat,
             realtime=realtime,
-            exp=parse_expiration(expiration_time, now=now),
+            exp=future_expiration(expiration_time, now=now),
             iat=math.floor(now),
         )
         return sign_public_token(payload, secret_key)
@@ -107,7 +107,7 @@ class AsyncAuthResource:
         if isinstance(expiration_time, datetime | int | float) and not isinstance(
             expiration_time, bool
         ):
-            body["expirationTime"] = parse_expiration(expiration_time, now=AsyncBackend.wall())
+            body["expirationTime"] = future_expiration(expiration_time, now=AsyncBackend.wall())
         elif isinstance(expiration_time, timedelta):
             body["expirationTime"] = f"{round_half_up(expiration_time.total_seconds())}s"
         else:

@@ -6,6 +6,8 @@ import inspect
 
 from .._config import AccessToken
 from .._exceptions import TriggerConfigurationError
+from .._guard import AsyncClientGuard
+from .._protocol.credentials import clean_token
 
 __all__ = ["AsyncTokenSource"]
 
@@ -16,17 +18,43 @@ _MISSING = (
 
 
 class AsyncTokenSource:
-    """Hands out the bearer token; a callable token is called again to refresh it after a 401/403."""
+    """Hands out the bearer token; a callable token is called again to refresh it after a 401/403.
 
-    __slots__ = ("_current", "_token")
+    Every request asks it for the token first, so it also holds the client's guard (shared with
+    the token sources of per-call ``access_token`` overrides): a request after the client was
+    closed raises ``ClientClosedError``, and one from another event loop than the client's first
+    ``EventLoopError``, before anything is sent.
+    """
 
-    def __init__(self, token: AccessToken | None) -> None:
+    __slots__ = ("_current", "_token", "guard")
+
+    def __init__(
+        self,
+        token: AccessToken | None,
+        *,
+        source: str = "the access_token argument",
+        guard: AsyncClientGuard | None = None,
+    ) -> None:
+        """``source`` names where a string ``token`` came from in the error for an unusable one."""
+        self.guard = guard or AsyncClientGuard()
+        if isinstance(token, str):
+            token = clean_token(token, source)
+        elif token is not None and not callable(token):
+            raise TriggerConfigurationError(
+                "access_token must be a string or a callable returning one, "
+                f"not {type(token).__name__}"
+            )
         self._token = token
         self._current: str | None = token if isinstance(token, str) else None
 
     def __repr__(self) -> str:
         kind = "none" if self._token is None else "callable" if self.refreshable else "static"
         return f"<{type(self).__name__} {kind}>"
+
+    @property
+    def value(self) -> AccessToken | None:
+        """The token as configured: a trimmed string, a callable, or None."""
+        return self._token
 
     @property
     def refreshable(self) -> bool:
@@ -39,12 +67,14 @@ class AsyncTokenSource:
 
     async def get(self) -> str:
         """The current token, minting the first one from a callable."""
+        self.guard.check()
         if self._current is None:
             return await self.refresh()
         return self._current
 
     async def refresh(self) -> str:
         """Ask the callable for a fresh token (a fixed string is returned as it is)."""
+        self.guard.check()
         token = self._token
         if token is None:
             raise TriggerConfigurationError(_MISSING)
@@ -61,6 +91,7 @@ class AsyncTokenSource:
                 )
         if not isinstance(value, str) or not value:
             raise TriggerConfigurationError("the access_token callable returned no token")
+        value = clean_token(value, "the access_token callable")
         self._current = value
         return value
 

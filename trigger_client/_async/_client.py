@@ -19,9 +19,11 @@ from .._config import (
     env_access_token,
     env_base_url,
 )
-from .._exceptions import TriggerConfigurationError
+from .._guard import AsyncClientGuard
+from .._protocol.numbers import check_count, check_retry_policy, check_seconds, check_timeout
 from .._protocol.retry import RetryPolicy
 from .._protocol.server_rules import env_branch
+from .._protocol.urls import normalize_base_url
 from ._auth_token import AsyncTokenSource
 from ._pools import AsyncConnectionPools
 from ._transport import AsyncTransport
@@ -72,17 +74,24 @@ class AsyncTriggerClient:
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
         _pools: AsyncConnectionPools | None = None,
+        _guard: AsyncClientGuard | None = None,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if live_timeout <= 0:
-            raise ValueError("live_timeout must be positive")
-        self._access_token = access_token if access_token is not None else env_access_token()
-        self._base_url = (base_url or env_base_url()).rstrip("/")
-        if not self._base_url.startswith(("http://", "https://")):
-            raise TriggerConfigurationError(
-                f"base_url must start with http:// or https://, not {self._base_url!r}"
-            )
+        max_retries = check_count(max_retries, "max_retries")
+        live_timeout = check_seconds(live_timeout, "live_timeout")
+        check_timeout(timeout)
+        if retry_policy is not None:
+            check_retry_policy(retry_policy)
+        # a string is trimmed and checked here (the environment's by env_access_token)
+        token = AsyncTokenSource(
+            access_token if access_token is not None else env_access_token(),
+            guard=_guard,
+        )
+        self._access_token = token.value
+        self._base_url = (
+            normalize_base_url(base_url)
+            if base_url
+            else normalize_base_url(env_base_url(), "TRIGGER_API_URL")
+        )
         self._timeout = _as_timeout(timeout)
         self._max_retries = max_retries
         if branch is None:
@@ -98,7 +107,7 @@ class AsyncTriggerClient:
         self._auth: AsyncAuthResource | None = None
         self._transport = AsyncTransport(
             base_url=self._base_url,
-            token=AsyncTokenSource(self._access_token),
+            token=token,
             http_client=http_client,
             pools=_pools,
             timeout=self._timeout,
@@ -190,12 +199,20 @@ class AsyncTriggerClient:
         ):
             if not isinstance(value, NotGiven):
                 options[name] = value
-        return type(self)(http_client=self._http_client, _pools=self._transport.pools, **options)
+        return type(self)(
+            http_client=self._http_client,
+            _pools=self._transport.pools,
+            _guard=self._transport.token.guard,  # the same connections: the same loop and state
+            **options,
+        )
 
     async def aclose(self) -> None:
-        """Close the connection pools (not an ``http_client`` you passed in). A copy made by
-        ``with_options`` shares its parent's pools and leaves them open."""
+        """Close the connection pools (not an ``http_client`` you passed in). Every subscription
+        in flight on this client (and its copies) ends at once with ``ClientClosedError``, and so
+        does any later call. A copy made by ``with_options`` shares its parent's pools: closing
+        the copy leaves them, and the parent, open."""
         if self._owns_pools:
+            self._transport.token.guard.close()
             await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncTriggerClient:

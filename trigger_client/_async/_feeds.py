@@ -23,6 +23,8 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
+from .._protocol.paths import path_segment
+from .._protocol.reachability import Reachability, public_url
 from .._protocol.responses import decode_json, retry_after_seconds
 from .._protocol.retry import Backoff, classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
@@ -85,6 +87,8 @@ class AsyncRealtimeFeed:
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
         self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
+        self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     @property
     def shape(self) -> ShapeLog:
@@ -132,6 +136,8 @@ class AsyncRealtimeFeed:
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
                     raise
+                if _give_up(self._reach, exc, self._transport.base_url + self._path):
+                    raise
                 self._last_error = exc
                 if backoff.expired():
                     raise _deadline_passed() from exc
@@ -146,6 +152,7 @@ class AsyncRealtimeFeed:
                 await _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             status = response.status_code
+            self._reach.answered()
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
@@ -223,14 +230,18 @@ class AsyncPollFeed:
             raise ValueError("poll_interval must be positive")
         self._transport = transport
         # The feed owns the backoff: no REST retries nested inside it (they would restart at the
-        # initial delay on every poll, and a persistent outage would never reach the cap).
+        # initial delay on every poll, and a persistent outage would never reach the cap), and
+        # waits for a run the server cannot see yet itself, within the subscription's deadline.
         self._rest = transport.derive(
-            retry_policy=attrs.evolve(transport.retry_policy, max_retries=0)
+            retry_policy=attrs.evolve(transport.retry_policy, max_retries=0, not_found_seconds=0)
         )
+        self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
         self._run_id = run_id
         self._interval = interval
         self._next_poll: float | None = None
         self._abort = AsyncAbortScope()
+        self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     async def aclose(self) -> None:
         self._abort.abort()
@@ -244,13 +255,30 @@ class AsyncPollFeed:
         self._next_poll = AsyncBackend.monotonic() + self._interval
         while True:
             try:
-                return [await self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
+                run = await self._abort.run(partial(retrieve_run, self._rest, self._run_id))
+                self._reach.answered()
+                self._not_found.reset()
+                return [run]
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
+                    raise
+                url = (
+                    f"{self._transport.base_url}/api/v3/runs/{path_segment(self._run_id, 'run_id')}"
+                )
+                if _give_up(self._reach, exc, url):
                     raise
                 error: BaseException = exc
                 retry_after = None
             except APIStatusError as exc:  # retry only the transient statuses
+                self._reach.answered()
+                if lagging_not_found(exc.status_code, exc.response.headers):
+                    # a run the read replica has not seen yet: a bounded wait, then NotFoundError
+                    now = AsyncBackend.monotonic()
+                    if not self._not_found.allows_retry(now):
+                        raise
+                    delay = min(backoff.next_delay(), self._not_found.left(now))
+                    await _sleep_within(self._abort, delay, backoff, exc)
+                    continue
                 if classify_status(exc.status_code) != "transient":
                     raise
                 error = exc
@@ -264,7 +292,7 @@ class AsyncPollFeed:
 
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
     """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
-    response = await transport.request("GET", f"/api/v3/runs/{run_id}")
+    response = await transport.request("GET", f"/api/v3/runs/{path_segment(run_id, 'run_id')}")
     body = decode_json(response)
     payload = body.get("payload") if isinstance(body, dict) else None
     output = body.get("output") if isinstance(body, dict) else None
@@ -279,6 +307,20 @@ async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
 async def _download(transport: AsyncTransport, url: str) -> Any:
     response = await transport.download(url)
     return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _give_up(reach: Reachability, exc: APIConnectionError, url: str) -> bool:
+    """Log a failure to reach ``url`` when it is due (see ``_protocol.reachability``); whether
+    the subscription gives up (it never reached the server, and its retries are spent)."""
+    decision = reach.failed(exc, now=AsyncBackend.monotonic())
+    if decision.warn:
+        logger.warning(
+            "%s: %s; %s",
+            public_url(url),
+            exc,
+            "giving up: the server was never reached" if decision.give_up else "retrying",
+        )
+    return decision.give_up
 
 
 def _read_timeout(transport: AsyncTransport) -> float:

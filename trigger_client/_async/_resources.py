@@ -8,14 +8,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .._config import AccessToken
-from .._exceptions import RunWaitTimeout, SubscriptionTimeout
+from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
 from .._generated.models import (
     CancelRunResponse,
     ReplayRunResponse,
     Run,
     RunStatus,
 )
+from .._protocol.numbers import check_seconds
 from .._protocol.packets import decode_downloaded_packet
+from .._protocol.paths import path_segment
 from .._protocol.runs import is_finished, run_from_retrieve
 from .._serde import structure
 from ._auth_token import AsyncTokenSource
@@ -53,7 +55,8 @@ class AsyncRunsResource:
     def _with_token(self, access_token: AccessToken | None) -> AsyncTransport:
         if access_token is None:
             return self._transport
-        return self._transport.derive(token=AsyncTokenSource(access_token))
+        guard = self._transport.token.guard  # the client's loop and state, whatever the token
+        return self._transport.derive(token=AsyncTokenSource(access_token, guard=guard))
 
     def subscribe_to_run(
         self,
@@ -76,16 +79,21 @@ class AsyncRunsResource:
         ``access_token`` overrides the client's token for this subscription.
         """
         run_id = _run_id(run_id)
+        poll_interval = check_seconds(poll_interval, "poll_interval")
+        if timeout is not None:
+            timeout = check_seconds(timeout, "timeout")
         http = self._with_token(access_token)
         feed: AsyncRunFeed
         if transport == "poll":
             feed = AsyncPollFeed(http, run_id, interval=poll_interval)
         elif transport == "realtime":
             feed = AsyncRealtimeFeed(
-                http, f"/realtime/v1/runs/{run_id}", _skip_params(skip_columns)
+                http,
+                f"/realtime/v1/runs/{path_segment(run_id, 'run_id')}",
+                _skip_params(skip_columns),
             )
         else:
-            raise ValueError(f"transport must be 'realtime' or 'poll', not {transport!r}")
+            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {transport!r}")
         return AsyncRunSubscription(
             feed,
             stop_on_completion=stop_on_completion,
@@ -119,7 +127,7 @@ class AsyncRunsResource:
         """
         tag_list = [tags] if isinstance(tags, str) else list(tags)
         if not tag_list or any(not t or "," in t for t in tag_list):
-            raise ValueError("tags must be non-empty strings without commas")
+            raise InvalidArgumentError("tags must be non-empty strings without commas")
         params = {"tags": ",".join(tag_list)}
         if created_at:
             params["createdAt"] = created_at
@@ -152,10 +160,10 @@ class AsyncRunsResource:
 
             if isinstance(batch_id, BatchHandle):
                 batch_id = batch_id.batch_id
-        _check_id(batch_id, "batch_id")
+        segment = path_segment(batch_id, "batch_id")
         feed = AsyncRealtimeFeed(
             self._with_token(access_token),
-            f"/realtime/v1/batches/{batch_id}",
+            f"/realtime/v1/batches/{segment}",
             _skip_params(skip_columns),
         )
         return AsyncRunSubscription(
@@ -222,7 +230,7 @@ class AsyncRunsResource:
         """
         run_id = _run_id(run_id)
         body = await self._with_token(access_token).post_json(
-            f"/api/v2/runs/{run_id}/cancel", idempotent=True
+            f"/api/v2/runs/{path_segment(run_id, 'run_id')}/cancel", idempotent=True
         )
         return structure(body, CancelRunResponse, what="cancel response")
 
@@ -236,7 +244,7 @@ class AsyncRunsResource:
         """
         run_id = _run_id(run_id)
         body = await self._with_token(access_token).post_json(
-            f"/api/v1/runs/{run_id}/replay", idempotent=False
+            f"/api/v1/runs/{path_segment(run_id, 'run_id')}/replay", idempotent=False
         )
         return structure(body, ReplayRunResponse, what="replay response")
 
@@ -257,7 +265,7 @@ class AsyncRunsResource:
         http = self._with_token(access_token)
         response = await http.request(
             "POST",
-            f"/api/v1/runs/{run_id}/reschedule",
+            f"/api/v1/runs/{path_segment(run_id, 'run_id')}/reschedule",
             json_body={"delay": delay_text(delay)},
             idempotent=True,
         )
@@ -369,18 +377,14 @@ async def _download(transport: AsyncTransport, url: str) -> Any:
 
 
 def _run_id(value: RunRef) -> str:
+    """The run's id, checked (``InvalidArgumentError``) before any request."""
     if not isinstance(value, str):
         from .._protocol.tasks import RunHandle
 
         if isinstance(value, RunHandle):
             value = value.id
-    _check_id(value, "run_id")
+    path_segment(value, "run_id")
     return value
-
-
-def _check_id(value: str, name: str) -> None:
-    if not isinstance(value, str) or not value or "/" in value or "?" in value:
-        raise ValueError(f"{name} must be a run or batch id such as run_1234, not {value!r}")
 
 
 def _skip_params(skip_columns: Iterable[str] | None) -> dict[str, str]:

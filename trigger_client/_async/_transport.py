@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 
-from .._backends import AsyncAbortScope, AsyncBackend
+from .._backends import AsyncAbortScope, AsyncBackend, RequestAborted
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
     RateLimitError,
     RealtimeConnectionLimitError,
     TriggerConfigurationError,
@@ -145,8 +146,9 @@ class AsyncTransport:
                 timeout=timeout if timeout is not None else self.timeout,
             )
             try:
-                response = await self._client.send(request)
-                await response.aread()
+                response = await self._send(request)
+            except RequestAborted:
+                raise ClientClosedError("the client was closed during the request") from None
             except httpx.TimeoutException as exc:
                 error: APIConnectionError = APITimeoutError(request=request)
                 cause: BaseException = exc
@@ -195,6 +197,18 @@ class AsyncTransport:
             ):
                 raise error from cause
             await _wait_to_retry(backoff, f"{method} {path}", type(cause).__name__, None)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its body; closing the client aborts it at once."""
+        scope = AsyncAbortScope()
+        self.token.guard.track(scope)
+
+        async def send() -> httpx.Response:
+            response = await self._client.send(request)
+            await response.aread()
+            return response
+
+        return await scope.run(send)
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(await self.request("GET", path, **kwargs))

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import APIResponseValidationError
+from .._exceptions import APIResponseValidationError, InvalidArgumentError
 from .._generated.models import ListRunItem, ListRunsResponse, RunStatus
 from .._serde import structure
 
@@ -72,7 +72,9 @@ def _joined(value: str | Iterable[str], what: str) -> str:
     items = [value] if isinstance(value, str) else list(value)
     text = [str(item) for item in items]  # a RunStatus member is a str
     if not text or any(not isinstance(item, str) or not item or "," in item for item in items):
-        raise ValueError(f"{what} must be non-empty strings without commas, not {value!r}")
+        raise InvalidArgumentError(
+            f"{what} must be non-empty strings without commas, not {value!r}"
+        )
     return ",".join(text)
 
 
@@ -155,24 +157,30 @@ def list_runs_params(
             raise TypeError("is_test must be a bool")
         params.append(("filter[isTest]", "true" if is_test else "false"))
     if period is not None and (created_after is not None or created_before is not None):
-        raise ValueError("pass either period or created_after/created_before, not both")
+        raise InvalidArgumentError("pass either period or created_after/created_before, not both")
     if created_after is not None:
         params.append(("filter[createdAt][from]", _epoch_ms(created_after, "created_after")))
     if created_before is not None:
         params.append(("filter[createdAt][to]", _epoch_ms(created_before, "created_before")))
     if period is not None:
         if not isinstance(period, str) or not period.strip():
-            raise ValueError(f'period must be a duration such as "7d" or "1h", not {period!r}')
+            raise InvalidArgumentError(
+                f'period must be a duration such as "7d" or "1h", not {period!r}'
+            )
         params.append(("filter[createdAt][period]", period))
     if batch is not None:
         if not isinstance(batch, str) or not batch:
-            raise ValueError(f"batch must be a batch id such as batch_1234, not {batch!r}")
+            raise InvalidArgumentError(
+                f"batch must be a batch id such as batch_1234, not {batch!r}"
+            )
         params.append(("filter[batch]", batch))
     if page_size is not None:
         if isinstance(page_size, bool) or not isinstance(page_size, int):
             raise TypeError("page_size must be an int")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+            raise InvalidArgumentError(
+                f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}"
+            )
         params.append(("page[size]", str(page_size)))
     return tuple(params)
 
@@ -180,12 +188,12 @@ def list_runs_params(
 def with_cursor(params: Params, *, after: str | None, before: str | None) -> Params:
     """``params`` with ``page[after]`` / ``page[before]`` added."""
     if after is not None and before is not None:
-        raise ValueError("pass either after or before, not both")
+        raise InvalidArgumentError("pass either after or before, not both")
     extra: list[tuple[str, str]] = []
     for name, cursor in (("page[after]", after), ("page[before]", before)):
         if cursor is not None:
             if not isinstance(cursor, str) or not cursor:
-                raise ValueError(f"{name} cursor must be a run id, not {cursor!r}")
+                raise InvalidArgumentError(f"{name} cursor must be a run id, not {cursor!r}")
             extra.append((name, cursor))
     return params + tuple(extra)
 

@@ -141,7 +141,7 @@ _SIGNAL_CODES = (
 def public_status(raw: str) -> RunStatus:
     """The public status for a raw one; an unknown value becomes an open-enum pseudo-member."""
     text = str(raw)  # a TaskRunStatus member is a str subclass; use its plain value
-    return RunStatus(STATUS_MAP.get(text, text))
+    return RunStatus.from_server(STATUS_MAP.get(text, text))
 
 
 def is_finished(run: Run) -> bool:

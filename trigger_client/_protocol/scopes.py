@@ -15,10 +15,15 @@ from typing import TypeAlias
 
 import attrs
 
+from .._exceptions import InvalidArgumentError
+
 __all__ = [
+    "KNOWN_ACTIONS",
+    "KNOWN_TYPES",
     "ScopeMapping",
     "ScopeValue",
     "Scopes",
+    "check_scope",
     "flatten_scopes",
     "parse_scope",
     "scope_allows",
@@ -84,7 +89,7 @@ def _check_name(name: object, what: str) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a string, not {type(name).__name__}")
     if not name or ":" in name:
-        raise ValueError(f"{what} must be a non-empty name without ':', not {name!r}")
+        raise InvalidArgumentError(f"{what} must be a non-empty name without ':', not {name!r}")
 
 
 def _scope_items(value: object, where: str) -> list[str | None]:
@@ -106,7 +111,9 @@ def _check_id(item: object, where: str) -> str:
     if not isinstance(item, str):
         raise TypeError(f"{where} must be an id string, not {type(item).__name__}")
     if not item:
-        raise ValueError(f"{where} is an empty id (use True for every resource of the type)")
+        raise InvalidArgumentError(
+            f"{where} is an empty id (use True for every resource of the type)"
+        )
     return item
 
 
@@ -283,3 +290,36 @@ def scope_allows(
         if scope_id is None or (resource_id is not None and scope_id == resource_id):
             return True
     return False
+
+
+#: The actions and resource types of the scopes the server matches (``scope_allows``): those of
+#: ``Scopes``, and the wildcards ``*`` (any action) and ``all`` (any type).
+KNOWN_ACTIONS: frozenset[str] = frozenset({action for _, action, _ in _FIELDS} | {"*"})
+KNOWN_TYPES: frozenset[str] = frozenset({kind for _, _, kind in _FIELDS} | {"all"})
+
+
+def check_scope(scope: str) -> tuple[str, str | None, str | None]:
+    """``parse_scope`` of a scope string the server can match, else ``InvalidArgumentError``:
+    ``admin``, or ``action:type`` or ``action:type:id`` with a known action and type."""
+    text = scope.strip()
+    if text == "admin":
+        return "admin", None, None
+    action, resource_type, resource_id = parse_scope(text)
+    actions = ", ".join(sorted(KNOWN_ACTIONS))
+    types = ", ".join(sorted(KNOWN_TYPES))
+    if resource_type is None:
+        raise InvalidArgumentError(
+            f"not a scope: {scope!r}: expected action:type[:id] such as read:runs:run_1234, "
+            "or admin"
+        )
+    if action not in KNOWN_ACTIONS:
+        raise InvalidArgumentError(
+            f"scope {scope!r} has the unknown action {action!r} (known: {actions})"
+        )
+    if resource_type not in KNOWN_TYPES:
+        raise InvalidArgumentError(
+            f"scope {scope!r} has the unknown resource type {resource_type!r} (known: {types})"
+        )
+    if resource_id is not None and not resource_id:
+        raise InvalidArgumentError(f"scope {scope!r} has an empty id (leave out the last ':')")
+    return action, resource_type, resource_id

@@ -53,9 +53,12 @@ class BaseUrl:
         self.path = parts.path
 
     def target(self, path: str, params: Iterable[tuple[str, str]]) -> str:
-        """The request target (path and query, percent-encoded) of ``path`` under this URL."""
+        """The request target (path and query, percent-encoded) of ``path`` under this URL.
+
+        ``path`` is encoded already (its ids by ``_protocol.paths.path_segment``); only the base
+        URL's own path and the query are encoded here."""
         query = urlencode(list(params), quote_via=quote, safe="")
-        return quote(self.path + path, safe="/") + ("?" + query if query else "")
+        return quote(self.path, safe="/%") + path + ("?" + query if query else "")
 
 
 class ShapeHttpRequest:

@@ -57,7 +57,7 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import APIResponseValidationError
+from .._exceptions import APIResponseValidationError, InvalidArgumentError
 from .._serde import format_datetime
 
 __all__ = ["SuperjsonError", "deserialize", "serialize"]
@@ -450,7 +450,7 @@ class _Serializer:
         self, origin: object, items: Iterable[tuple[Any, Any]], kind: str | None
     ) -> tuple[Any, _Annotation]:
         if id(origin) in self._active:
-            raise ValueError("cannot serialize a circular reference as superjson")
+            raise InvalidArgumentError("cannot serialize a circular reference as superjson")
         self._active.add(id(origin))
         try:
             out_list: list[Any] = []
@@ -504,7 +504,7 @@ def _regexp_literal(pattern: re.Pattern[Any]) -> str:
     if not isinstance(pattern.pattern, str):
         raise TypeError("cannot serialize a bytes regular expression as superjson")
     if pattern.flags & re.VERBOSE:
-        raise ValueError("JavaScript regular expressions have no VERBOSE flag")
+        raise InvalidArgumentError("JavaScript regular expressions have no VERBOSE flag")
     source = pattern.pattern or "(?:)"
     escaped: list[str] = []
     backslash = False
@@ -521,7 +521,7 @@ def _render_meta(annotation: _Tree | _Record) -> dict[str, Any]:
     paths: list[tuple[str, ...]] = []
     _collect_paths(annotation, paths)
     if any(key in _FORBIDDEN_KEYS for path in paths for key in path):
-        raise ValueError(
+        raise InvalidArgumentError(
             "superjson readers reject the keys __proto__, constructor and prototype on the path"
             " to a value they must restore"
         )

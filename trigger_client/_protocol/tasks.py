@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from .._exceptions import InvalidArgumentError
 from .._generated.models import QueueOptions
 from .._serde import format_datetime, unstructure
 from . import superjson
@@ -108,7 +109,7 @@ class TriggerOptions:
 
 def _check_task(instance: object, attribute: object, value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or not value):
-        raise ValueError(f"task must be a task id such as 'my-task', not {value!r}")
+        raise InvalidArgumentError(f"task must be a task id such as 'my-task', not {value!r}")
 
 
 @attrs.frozen
@@ -297,12 +298,12 @@ def duration_text(value: Duration, what: str) -> str:
     whole unit (``"90m"``, ``"2d"``), rounded up to whole seconds; it must be positive."""
     if isinstance(value, str):
         if not value.strip():
-            raise ValueError(f"{what} must not be empty")
+            raise InvalidArgumentError(f"{what} must not be empty")
         return value
     if isinstance(value, timedelta):
         seconds = math.ceil(value.total_seconds())
         if seconds <= 0:
-            raise ValueError(f"{what} must be positive, not {value!r}")
+            raise InvalidArgumentError(f"{what} must be positive, not {value!r}")
         for unit, size in _UNITS:
             if seconds % size == 0:
                 return f"{seconds // size}{unit}"
@@ -328,7 +329,7 @@ def _whole(value: int, what: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, not {value!r}")
     if value < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, not {value}")
+        raise InvalidArgumentError(f"{what} must be at least {minimum}, not {value}")
     return value
 
 
@@ -342,7 +343,7 @@ def _tags(tags: str | Sequence[str]) -> list[str]:
 def _queue(queue: str | QueueOptions) -> dict[str, Any]:
     if isinstance(queue, str):
         if not queue:
-            raise ValueError("queue must not be empty")
+            raise InvalidArgumentError("queue must not be empty")
         return {"name": queue}
     if isinstance(queue, QueueOptions):
         body: dict[str, Any] = unstructure(queue)
@@ -382,7 +383,9 @@ def trigger_options_body(
         body["delay"] = delay_text(options.delay)
     if options.ttl is not None:
         ttl = options.ttl
-        body["ttl"] = ttl if isinstance(ttl, str) else _seconds(ttl, "ttl", minimum=0)
+        body["ttl"] = (
+            duration_text(ttl, "ttl") if isinstance(ttl, str) else _seconds(ttl, "ttl", minimum=0)
+        )
     if options.tags is not None:
         body["tags"] = _tags(options.tags)
     if options.max_attempts is not None:
@@ -429,13 +432,15 @@ def batch_items(
             payload, options, task = item, None, None
         if task_id is not None:
             if task is not None and task != task_id:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"item {index} names task {task!r} in a batch of {task_id!r}: use "
                     "tasks.batch_trigger_by_id to trigger several tasks in one batch"
                 )
             task = task_id
         elif task is None:
-            raise ValueError(f"item {index} has no task: pass BatchItem(payload, task='...')")
+            raise InvalidArgumentError(
+                f"item {index} has no task: pass BatchItem(payload, task='...')"
+            )
         entry: dict[str, Any] = {"task": task}
         entry.update(
             trigger_item_body(
@@ -447,5 +452,5 @@ def batch_items(
         )
         out.append(entry)
     if not out:
-        raise ValueError("a batch needs at least one item")
+        raise InvalidArgumentError("a batch needs at least one item")
     return out

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .._exceptions import InvalidArgumentError
+
 if TYPE_CHECKING:
     from jwt.api_jws import PyJWS
 
@@ -34,6 +36,7 @@ __all__ = [
     "is_public_token",
     "is_secret_key",
     "parse_duration",
+    "future_expiration",
     "parse_expiration",
     "round_half_up",
     "sign_public_token",
@@ -95,10 +98,10 @@ def parse_duration(text: str) -> int:
     """
     match = _DURATION.fullmatch(text)
     if match is None or (match["sign"] and match["direction"]):
-        raise ValueError(f"invalid expiration time {text!r}: expected {_FORMS}")
+        raise InvalidArgumentError(f"invalid expiration time {text!r}: expected {_FORMS}")
     amount = float(match["value"]) * _UNITS[match["unit"].lower()]
     if not math.isfinite(amount) or amount >= _MAX_EPOCH:
-        raise ValueError(f"expiration time {text!r} is too large")
+        raise InvalidArgumentError(f"expiration time {text!r} is too large")
     seconds = round_half_up(amount)
     direction = (match["direction"] or "").lower()
     return -seconds if match["sign"] == "-" or direction == "ago" else seconds
@@ -130,13 +133,25 @@ def parse_expiration(value: str | int | float | datetime | timedelta, *, now: fl
         return math.floor(moment.timestamp())
     if isinstance(value, int | float):
         if not math.isfinite(value) or not _MIN_EPOCH <= value < _MAX_EPOCH:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"expiration time {value!r} is not an absolute time in epoch seconds (numbers are "
                 'absolute, as in the official SDK): for a duration pass "1h" or a timedelta, and '
                 "convert milliseconds to seconds"
             )
         return math.floor(value)
     raise TypeError(f"expiration time must be {_FORMS}, not {type(value).__name__}")
+
+
+def future_expiration(value: str | int | float | datetime | timedelta, *, now: float) -> int:
+    """``parse_expiration`` of an expiration time that is still ahead of ``now``; one at or before
+    it (``timedelta(seconds=-5)``, ``"5m ago"``, a past ``datetime``) would mint a token that is
+    already expired: ``InvalidArgumentError``."""
+    exp = parse_expiration(value, now=now)
+    if exp <= math.floor(now):
+        raise InvalidArgumentError(
+            f"expiration_time {value!r} is not in the future: the token would already be expired"
+        )
+    return exp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +240,7 @@ def _b64url_json(segment: str) -> object:
         raw = base64.urlsafe_b64decode(padded.encode("ascii"))
         return json.loads(raw)
     except (UnicodeError, binascii.Error, ValueError) as exc:
-        raise ValueError("not base64url-encoded JSON") from exc
+        raise InvalidArgumentError("not base64url-encoded JSON") from exc
 
 
 _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
@@ -237,13 +252,15 @@ def _split_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise TypeError(f"token must be a string, not {type(token).__name__}")
     parts = token.split(".")
     if len(parts) != 3 or not all(_B64URL.fullmatch(p) for p in parts) or not parts[1]:
-        raise ValueError("not a JWT: expected three base64url parts separated by '.'")
+        raise InvalidArgumentError("not a JWT: expected three base64url parts separated by '.'")
     try:
         header, payload = _b64url_json(parts[0]), _b64url_json(parts[1])
     except ValueError as exc:
-        raise ValueError("not a JWT: its header or payload is not base64url-encoded JSON") from exc
+        raise InvalidArgumentError(
+            "not a JWT: its header or payload is not base64url-encoded JSON"
+        ) from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise ValueError("not a JWT: its header or payload is not a JSON object")
+        raise InvalidArgumentError("not a JWT: its header or payload is not a JSON object")
     return header, payload
 
 

@@ -16,9 +16,9 @@ from .._protocol.tokens import (
     PublicTokenClaims,
     build_public_token_claims,
     decode_public_token,
+    future_expiration,
     is_additional_api_key,
     is_public_token,
-    parse_expiration,
     round_half_up,
     sign_public_token,
 )
@@ -63,7 +63,7 @@ class AuthResource:
         A public access token cannot mint tokens: ``TriggerConfigurationError``.
         """
         flat = None if scopes is None else flatten_scopes(scopes)
-        parse_expiration(expiration_time, now=SyncBackend.wall())  # bad arguments fail early
+        future_expiration(expiration_time, now=SyncBackend.wall())  # bad arguments fail early
         if realtime is not None and not isinstance(realtime, Mapping):
             raise TypeError(
                 "realtime must be a mapping such as {'skipColumns': ['payload']}, "
@@ -87,7 +87,7 @@ class AuthResource:
             claims,
             scopes=flat,
             realtime=realtime,
-            exp=parse_expiration(expiration_time, now=now),
+            exp=future_expiration(expiration_time, now=now),
             iat=math.floor(now),
         )
         return sign_public_token(payload, secret_key)
@@ -108,7 +108,7 @@ class AuthResource:
         if isinstance(expiration_time, datetime | int | float) and not isinstance(
             expiration_time, bool
         ):
-            body["expirationTime"] = parse_expiration(expiration_time, now=SyncBackend.wall())
+            body["expirationTime"] = future_expiration(expiration_time, now=SyncBackend.wall())
         elif isinstance(expiration_time, timedelta):
             body["expirationTime"] = f"{round_half_up(expiration_time.total_seconds())}s"
         else:

@@ -24,6 +24,8 @@ from .._exceptions import (
 )
 from .._generated.models import Run
 from .._protocol.packets import decode_downloaded_packet
+from .._protocol.paths import path_segment
+from .._protocol.reachability import Reachability, public_url
 from .._protocol.responses import decode_json, retry_after_seconds
 from .._protocol.retry import Backoff, classify_status, untrusted_certificate
 from .._protocol.runs import run_from_retrieve
@@ -86,6 +88,8 @@ class RealtimeFeed:
         self._warned_limit = False
         self._clock_mark: tuple[float, float] | None = None
         self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
+        self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     @property
     def shape(self) -> ShapeLog:
@@ -133,6 +137,8 @@ class RealtimeFeed:
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
                     raise
+                if _give_up(self._reach, exc, self._transport.base_url + self._path):
+                    raise
                 self._last_error = exc
                 if backoff.expired():
                     raise _deadline_passed() from exc
@@ -147,6 +153,7 @@ class RealtimeFeed:
                 _sleep_within(self._abort, delay, backoff, self._last_error)
                 continue
             status = response.status_code
+            self._reach.answered()
             kind = classify_status(status, headers=response.headers)
             if kind in ("ok", "refetch"):
                 batch = self._log.handle_response(status, response.headers, response.content)
@@ -224,14 +231,18 @@ class PollFeed:
             raise ValueError("poll_interval must be positive")
         self._transport = transport
         # The feed owns the backoff: no REST retries nested inside it (they would restart at the
-        # initial delay on every poll, and a persistent outage would never reach the cap).
+        # initial delay on every poll, and a persistent outage would never reach the cap), and
+        # waits for a run the server cannot see yet itself, within the subscription's deadline.
         self._rest = transport.derive(
-            retry_policy=attrs.evolve(transport.retry_policy, max_retries=0)
+            retry_policy=attrs.evolve(transport.retry_policy, max_retries=0, not_found_seconds=0)
         )
+        self._not_found = NotFoundWindow(transport.retry_policy.not_found_seconds)
         self._run_id = run_id
         self._interval = interval
         self._next_poll: float | None = None
         self._abort = SyncAbortScope()
+        self._reach = Reachability(transport.retry_policy.max_retries)
+        transport.token.guard.track(self._abort)  # closing the client aborts it
 
     def close(self) -> None:
         self._abort.abort()
@@ -243,13 +254,30 @@ class PollFeed:
         self._next_poll = SyncBackend.monotonic() + self._interval
         while True:
             try:
-                return [self._abort.run(partial(retrieve_run, self._rest, self._run_id))]
+                run = self._abort.run(partial(retrieve_run, self._rest, self._run_id))
+                self._reach.answered()
+                self._not_found.reset()
+                return [run]
             except APIConnectionError as exc:
                 if untrusted_certificate(exc) is not None:  # no retry can fix it
+                    raise
+                url = (
+                    f"{self._transport.base_url}/api/v3/runs/{path_segment(self._run_id, 'run_id')}"
+                )
+                if _give_up(self._reach, exc, url):
                     raise
                 error: BaseException = exc
                 retry_after = None
             except APIStatusError as exc:  # retry only the transient statuses
+                self._reach.answered()
+                if lagging_not_found(exc.status_code, exc.response.headers):
+                    # a run the read replica has not seen yet: a bounded wait, then NotFoundError
+                    now = SyncBackend.monotonic()
+                    if not self._not_found.allows_retry(now):
+                        raise
+                    delay = min(backoff.next_delay(), self._not_found.left(now))
+                    _sleep_within(self._abort, delay, backoff, exc)
+                    continue
                 if classify_status(exc.status_code) != "transient":
                     raise
                 error = exc
@@ -263,7 +291,7 @@ class PollFeed:
 
 def retrieve_run(transport: Transport, run_id: str) -> Run:
     """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
-    response = transport.request("GET", f"/api/v3/runs/{run_id}")
+    response = transport.request("GET", f"/api/v3/runs/{path_segment(run_id, 'run_id')}")
     body = decode_json(response)
     payload = body.get("payload") if isinstance(body, dict) else None
     output = body.get("output") if isinstance(body, dict) else None
@@ -278,6 +306,20 @@ def retrieve_run(transport: Transport, run_id: str) -> Run:
 def _download(transport: Transport, url: str) -> Any:
     response = transport.download(url)
     return decode_downloaded_packet(response.content, response.headers.get("content-type"))
+
+
+def _give_up(reach: Reachability, exc: APIConnectionError, url: str) -> bool:
+    """Log a failure to reach ``url`` when it is due (see ``_protocol.reachability``); whether
+    the subscription gives up (it never reached the server, and its retries are spent)."""
+    decision = reach.failed(exc, now=SyncBackend.monotonic())
+    if decision.warn:
+        logger.warning(
+            "%s: %s; %s",
+            public_url(url),
+            exc,
+            "giving up: the server was never reached" if decision.give_up else "retrying",
+        )
+    return decision.give_up
 
 
 def _read_timeout(transport: Transport) -> float:

@@ -13,9 +13,11 @@ import logging
 from types import TracebackType
 
 from .._backends import RequestAborted, SyncBackend
-from .._exceptions import SubscriptionTimeout
+from .._exceptions import ClientClosedError, SubscriptionTimeout
 from .._generated.models import Run
+from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
+from .._protocol.wording import subscription_timeout_message
 from ._feeds import RunFeed
 
 __all__ = ["RunSubscription"]
@@ -38,8 +40,8 @@ class RunSubscription:
         timeout: float | None = None,
         describe: str = "subscription",
     ) -> None:
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive (seconds), or None for no deadline")
+        if timeout is not None:
+            timeout = check_seconds(timeout, "timeout")
         self._feed = feed
         self._stop_on_completion = stop_on_completion
         self._timeout = timeout
@@ -74,17 +76,21 @@ class RunSubscription:
                 batch = [r for r in self._feed.next_batch(self._deadline) if self._accept(r)]
                 batch.reverse()
                 self._pending = batch
-        except RequestAborted:  # close() was called while a request was in flight
+        except RequestAborted:  # closed while a request or a backoff sleep was in flight
+            closed_by_us = self._closed  # else the client was closed under it
             self.close()
-            raise StopIteration from None
+            if closed_by_us:
+                raise StopIteration from None
+            raise ClientClosedError(
+                f"{self._describe} ended: its client was closed", last_run=self.last
+            ) from None
         except SubscriptionTimeout as exc:
             self.close()
             cause = exc.__cause__
-            detail = f" (last error: {cause})" if cause is not None else ""
-            raise SubscriptionTimeout(
-                f"{self._describe} reached its timeout of {self._timeout}s{detail}",
-                last_run=self.last,
-            ) from cause
+            message = subscription_timeout_message(
+                self._describe, self._timeout or 0.0, self.last, cause
+            )
+            raise SubscriptionTimeout(message, last_run=self.last) from cause
         except BaseException:
             self.close()
             raise

@@ -10,12 +10,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from .._backends import SyncBackend
 from .._config import NOT_GIVEN
 from .._exceptions import TriggerConfigurationError
 from .._generated.models import BatchTriggerResponse, QueueOptions, TriggerTaskResponse
+from .._protocol.paths import path_segment
 from .._protocol.server_rules import REQUEST_IDEMPOTENCY_HEADER, new_request_idempotency_key
 from .._protocol.tasks import (
     BatchHandle,
@@ -124,7 +124,7 @@ class TasksResource:
         key = body["options"].get("idempotencyKey")
         response = self._transport.request(
             "POST",
-            f"/api/v1/tasks/{quote(task_id, safe=_URI_COMPONENT_SAFE)}/trigger",
+            f"/api/v1/tasks/{path_segment(task_id, 'task_id')}/trigger",
             json_body=body,
             idempotent=True,  # the route de-duplicates by the request idempotency key
             extra_headers={REQUEST_IDEMPOTENCY_HEADER: new_request_idempotency_key()},
@@ -263,12 +263,8 @@ class TasksResource:
 
 
 #: What JavaScript's encodeURIComponent leaves unescaped, besides letters, digits and "_.-~".
-_URI_COMPONENT_SAFE = "!*'()"
-
-
 def _check_task_id(task_id: str) -> None:
-    if not isinstance(task_id, str) or not task_id:
-        raise ValueError(f"task_id must be a task id such as 'my-task', not {task_id!r}")
+    path_segment(task_id, "task_id")
 
 
 def _env_version() -> str | None:

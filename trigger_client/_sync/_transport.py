@@ -16,12 +16,13 @@ from typing import Any
 
 import httpx
 
-from .._backends import SyncAbortScope, SyncBackend
+from .._backends import RequestAborted, SyncAbortScope, SyncBackend
 from .._config import ELECTRIC_VERSION, base_headers
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
     RateLimitError,
     RealtimeConnectionLimitError,
     TriggerConfigurationError,
@@ -146,8 +147,9 @@ class Transport:
                 timeout=timeout if timeout is not None else self.timeout,
             )
             try:
-                response = self._client.send(request)
-                response.read()
+                response = self._send(request)
+            except RequestAborted:
+                raise ClientClosedError("the client was closed during the request") from None
             except httpx.TimeoutException as exc:
                 error: APIConnectionError = APITimeoutError(request=request)
                 cause: BaseException = exc
@@ -196,6 +198,18 @@ class Transport:
             ):
                 raise error from cause
             _wait_to_retry(backoff, f"{method} {path}", type(cause).__name__, None)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its body; closing the client aborts it at once."""
+        scope = SyncAbortScope()
+        self.token.guard.track(scope)
+
+        def send() -> httpx.Response:
+            response = self._client.send(request)
+            response.read()
+            return response
+
+        return scope.run(send)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return decode_json(self.request("GET", path, **kwargs))

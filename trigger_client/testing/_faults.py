@@ -247,7 +247,7 @@ class RequestRecord:
     time: float  # time.monotonic() when it arrived
     wall_time: float
     method: str
-    path: str
+    path: str  # percent-decoded, as the routes see it
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names; the bearer token replaced by a fingerprint
     status: int | None = None  # None while in flight (or if the connection dropped first)
@@ -256,6 +256,8 @@ class RequestRecord:
     token_fingerprint: str | None = None
     # The response's raw header list as sent (after any fault); decoded on demand.
     raw_response_headers: Sequence[tuple[bytes, bytes]] = field(default=(), repr=False)
+    #: The path as it was sent, percent-encoding intact (``path`` is decoded).
+    raw_path: str = ""
 
     @property
     def response_headers(self) -> dict[str, str]:
@@ -304,6 +306,7 @@ class RequestLog:
             wall_time=time.time(),
             method=scope.get("method", "GET"),
             path=scope.get("path", ""),
+            raw_path=(scope.get("raw_path") or b"").decode("latin-1"),
             query=query,
             headers=headers,
             token_fingerprint=fingerprint,

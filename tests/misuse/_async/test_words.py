@@ -1,0 +1,90 @@
+"""Words: an idle run's timeout says the run did not finish and its status, not "Request timed
+out"; an error names its status once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from trigger_client import (
+    AsyncTriggerClient,
+    InternalServerError,
+    NotFoundError,
+    RetryPolicy,
+    SubscriptionTimeout,
+)
+from trigger_client.testing import TriggerEmulator, faults
+
+pytestmark = pytest.mark.anyio
+
+
+def client_for(emulator: TriggerEmulator, **options: Any) -> AsyncTriggerClient:
+    return AsyncTriggerClient(
+        base_url=emulator.base_url, access_token=emulator.secret_key, **options
+    )
+
+
+@pytest.mark.parametrize("transport", ["realtime", "poll"])
+async def test_an_idle_runs_timeout_names_the_run_and_its_last_status(
+    emulator: TriggerEmulator, transport: Any
+) -> None:
+    run_id = emulator.create_run("words")
+    emulator.start_attempt(run_id)  # EXECUTING, and nothing more happens
+    seen: list[str] = []
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(
+            run_id, transport=transport, timeout=1.5, poll_interval=0.5
+        )
+        with pytest.raises(SubscriptionTimeout) as caught:
+            async for run in subscription:
+                seen.append(str(run.status))
+    message = str(caught.value)
+    assert seen == ["EXECUTING"]
+    assert message == (
+        f"subscription to {run_id} reached its timeout of 1.5s: {run_id} did not finish in time "
+        "(last status: EXECUTING)"
+    )
+    assert "timed out" not in message.lower() and "error" not in message
+    assert caught.value.last_run is not None and caught.value.last_run.id == run_id
+
+
+async def test_a_failing_servers_timeout_names_the_last_error(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("words")
+    emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(503), times=None)
+    policy = RetryPolicy(initial_delay=0.05, max_delay=0.1)
+    async with client_for(emulator, retry_policy=policy) as client:
+        with pytest.raises(SubscriptionTimeout) as caught:
+            async for _ in client.runs.subscribe_to_run(run_id, timeout=1):
+                pass
+    message = str(caught.value)
+    assert message.startswith(f"subscription to {run_id} reached its timeout of 1s before any run")
+    assert "(last error: 503: " in message
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "text", "error"),
+    [
+        (404, b"", "404: Not Found", NotFoundError),
+        (500, b"", "500: Internal Server Error", InternalServerError),
+        (404, b"404 Not Found", "404 Not Found", NotFoundError),
+        (404, b'{"error": "Run not found"}', "404: Run not found", NotFoundError),
+    ],
+)
+async def test_an_error_names_its_status_once(
+    status: int, body: bytes, text: str, error: type[Exception]
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with (
+        http,
+        AsyncTriggerClient(
+            base_url="http://api.test", access_token="tr_dev_x", http_client=http, max_retries=0
+        ) as client,
+    ):
+        with pytest.raises(error) as caught:
+            await client.runs.retrieve("run_1")
+    assert str(caught.value) == text

@@ -1,0 +1,89 @@
+"""Whether a subscription keeps trying to reach the server, and when it says so.
+
+A subscription that has never reached the server (a wrong ``TRIGGER_API_URL``, a closed port, an
+unknown host) gives up as a REST call does: after ``max_retries`` retries, with the
+``APIConnectionError``. Once the server has been reached, any later failure is retried until the
+subscription's deadline (servers restart; networks drop). Either way the first failure to reach
+the server, and every later one at least ``WARN_INTERVAL`` seconds after the last warning, are
+logged at WARNING, with the URL (without credentials) and the error's class.
+"""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+import httpcore
+import httpx
+
+__all__ = ["WARN_INTERVAL", "FailureDecision", "Reachability", "is_unreachable", "public_url"]
+
+#: Seconds between two warnings about the same subscription's failures.
+WARN_INTERVAL = 60.0
+
+_CONNECT_FAILURES = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpcore.ConnectError,
+    httpcore.ConnectTimeout,
+    ConnectionRefusedError,
+    socket.gaierror,
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or one of its causes) is a failure to connect at all: refused, unknown
+    host, connect timeout. A connection dropped after it was made is not: a server was there."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _CONNECT_FAILURES):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def public_url(url: str) -> str:
+    """``url`` without credentials, query or fragment: safe for a log."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+@attrs.frozen
+class FailureDecision:
+    give_up: bool
+    """Raise the error now: the server was never reached and the retries are spent."""
+    warn: bool
+    """Log this failure at WARNING."""
+
+
+@attrs.define
+class Reachability:
+    """One subscription's record of reaching the server; ``failed`` decides about a failure."""
+
+    max_retries: int
+    warn_interval: float = WARN_INTERVAL
+    reached: bool = False
+    failures: int = 0
+    last_warning: float | None = None
+
+    def answered(self) -> None:
+        """The server answered (any status): from now on failures are retried to the deadline."""
+        self.reached = True
+
+    def failed(self, exc: BaseException, *, now: float) -> FailureDecision:
+        """A request failed with ``exc`` at monotonic time ``now``."""
+        if not is_unreachable(exc):
+            self.reached = True  # something answered the connection
+        self.failures += 1
+        give_up = not self.reached and self.failures > self.max_retries
+        warn = self.last_warning is None or now - self.last_warning >= self.warn_interval
+        if warn:
+            self.last_warning = now
+        return FailureDecision(give_up=give_up, warn=warn)
