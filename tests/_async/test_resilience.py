@@ -622,7 +622,7 @@ async def test_a_slow_live_response_beyond_the_hold_is_survived(emu: TriggerEmul
         emu.inject(path, faults.delay(0.5), query={"live": "true"})  # answered after 0.5 s
         emu.play(run_id, ["dequeue"], interval=0)
         runs.append(await subscription.__anext__())
-        emu.inject(path, faults.delay(1.6), query={"live": "true"})  # past the 1 s timeout
+        emu.inject(path, faults.delay(3.0), query={"live": "true"})  # past the 1 s timeout
         emu.play(run_id, ["start", "complete"], interval=0)
         async for run in subscription:
             runs.append(run)
@@ -633,7 +633,8 @@ async def test_a_slow_live_response_beyond_the_hold_is_survived(emu: TriggerEmul
     after_slow = log[log.index(slow) + 1]
     assert after_slow.time >= slow.time + 0.5  # its answer was waited for, not re-requested
     after_hung = log[log.index(hung) + 1]
-    assert 0.9 <= after_hung.time - hung.time < 1.6  # abandoned at the 1 s live timeout
+    # abandoned at the 1 s live timeout, not answered at 3 s (margin for a loaded machine)
+    assert 0.9 <= after_hung.time - hung.time < 2.5
     assert after_hung.query == hung.query
 
 
@@ -650,8 +651,8 @@ async def expect_fatal(
     query: Mapping[str, str] | None = None,
 ) -> Exception:
     """Subscribe with ``fault`` on the run's realtime path: ``error`` is raised at once (well
-    within 2 s; one hold at most, for a live answer), and the faulted request is the only faulted
-    one and the last one: never retried."""
+    before the 15 s deadline; one hold at most, for a live answer), and the faulted request is
+    the only faulted one and the last one: never retried."""
     run_id = emulator.create_run("t", {"n": 1})
     path = realtime_path(run_id)
     emulator.inject(path, fault, query=query)
@@ -664,7 +665,7 @@ async def expect_fatal(
     log = requests_to(emulator, path)
     assert log[-1].fault is not None
     assert sum(r.fault is not None for r in log) == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # at once: not at the 15 s deadline (margin for a loaded machine)
     return info.value
 
 
@@ -744,7 +745,7 @@ async def test_malformed_poll_answers_fail_at_once(
                 pass
         elapsed = AsyncBackend.monotonic() - started
     assert len(requests_to(emu, path)) == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # at once: not at the 15 s deadline (margin for a loaded machine)
 
 
 async def test_repeated_same_offset_non_live_answers_back_off(
@@ -894,7 +895,8 @@ async def test_the_deadline_holds_whatever_the_server_does(emu: TriggerEmulator)
             async for _ in subscription:
                 pass
         assert info.value.last_run == first
-        assert AsyncBackend.monotonic() - started < 1.5
+        # the deadline (1 s), not the Retry-After (30 s); 4 s of margin for a loaded machine
+        assert AsyncBackend.monotonic() - started < 5.0
 
         emu.inject(path, faults.delay(30), query={"live": "true"})
         subscription = client.runs.subscribe_to_run(run_id, timeout=1.0)
@@ -902,7 +904,7 @@ async def test_the_deadline_holds_whatever_the_server_does(emu: TriggerEmulator)
         with pytest.raises(SubscriptionTimeout):
             async for _ in subscription:
                 pass
-        assert AsyncBackend.monotonic() - started < 1.8
+        assert AsyncBackend.monotonic() - started < 5.0  # the deadline, not the 30 s answer
 
 
 async def test_a_wall_clock_jump_forces_a_catch_up(

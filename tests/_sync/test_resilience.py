@@ -619,7 +619,7 @@ def test_a_slow_live_response_beyond_the_hold_is_survived(emu: TriggerEmulator) 
         emu.inject(path, faults.delay(0.5), query={"live": "true"})  # answered after 0.5 s
         emu.play(run_id, ["dequeue"], interval=0)
         runs.append(subscription.__next__())
-        emu.inject(path, faults.delay(1.6), query={"live": "true"})  # past the 1 s timeout
+        emu.inject(path, faults.delay(3.0), query={"live": "true"})  # past the 1 s timeout
         emu.play(run_id, ["start", "complete"], interval=0)
         for run in subscription:
             runs.append(run)
@@ -630,7 +630,8 @@ def test_a_slow_live_response_beyond_the_hold_is_survived(emu: TriggerEmulator) 
     after_slow = log[log.index(slow) + 1]
     assert after_slow.time >= slow.time + 0.5  # its answer was waited for, not re-requested
     after_hung = log[log.index(hung) + 1]
-    assert 0.9 <= after_hung.time - hung.time < 1.6  # abandoned at the 1 s live timeout
+    # abandoned at the 1 s live timeout, not answered at 3 s (margin for a loaded machine)
+    assert 0.9 <= after_hung.time - hung.time < 2.5
     assert after_hung.query == hung.query
 
 
@@ -647,8 +648,8 @@ def expect_fatal(
     query: Mapping[str, str] | None = None,
 ) -> Exception:
     """Subscribe with ``fault`` on the run's realtime path: ``error`` is raised at once (well
-    within 2 s; one hold at most, for a live answer), and the faulted request is the only faulted
-    one and the last one: never retried."""
+    before the 15 s deadline; one hold at most, for a live answer), and the faulted request is
+    the only faulted one and the last one: never retried."""
     run_id = emulator.create_run("t", {"n": 1})
     path = realtime_path(run_id)
     emulator.inject(path, fault, query=query)
@@ -661,7 +662,7 @@ def expect_fatal(
     log = requests_to(emulator, path)
     assert log[-1].fault is not None
     assert sum(r.fault is not None for r in log) == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # at once: not at the 15 s deadline (margin for a loaded machine)
     return info.value
 
 
@@ -741,7 +742,7 @@ def test_malformed_poll_answers_fail_at_once(
                 pass
         elapsed = SyncBackend.monotonic() - started
     assert len(requests_to(emu, path)) == 1
-    assert elapsed < 2.0
+    assert elapsed < 5.0  # at once: not at the 15 s deadline (margin for a loaded machine)
 
 
 def test_repeated_same_offset_non_live_answers_back_off(emu: TriggerEmulator, jitter: str) -> None:
@@ -889,7 +890,8 @@ def test_the_deadline_holds_whatever_the_server_does(emu: TriggerEmulator) -> No
             for _ in subscription:
                 pass
         assert info.value.last_run == first
-        assert SyncBackend.monotonic() - started < 1.5
+        # the deadline (1 s), not the Retry-After (30 s); 4 s of margin for a loaded machine
+        assert SyncBackend.monotonic() - started < 5.0
 
         emu.inject(path, faults.delay(30), query={"live": "true"})
         subscription = client.runs.subscribe_to_run(run_id, timeout=1.0)
@@ -897,7 +899,7 @@ def test_the_deadline_holds_whatever_the_server_does(emu: TriggerEmulator) -> No
         with pytest.raises(SubscriptionTimeout):
             for _ in subscription:
                 pass
-        assert SyncBackend.monotonic() - started < 1.8
+        assert SyncBackend.monotonic() - started < 5.0  # the deadline, not the 30 s answer
 
 
 def test_a_wall_clock_jump_forces_a_catch_up(
