@@ -200,9 +200,7 @@ def test_expiration_bounds() -> None:
         parse_duration(f"{100_000_000_000}s")
     assert parse_duration(f"{100_000_000_000 - 1}s") == 100_000_000_000 - 1
     naive = datetime(2030, 1, 1, 0, 0, 0)
-    aware = datetime(
-        2030, 1, 1, 2, 0, 0, tzinfo=__import__("datetime").timezone(timedelta(hours=2))
-    )
+    aware = datetime(2030, 1, 1, 2, 0, 0, tzinfo=timezone(timedelta(hours=2)))
     assert parse_expiration(naive, now=0) == parse_expiration(aware, now=0) == 1893456000
     assert parse_duration("5m FROM NOW") == 300
     assert parse_duration("5m Ago") == -300
