@@ -308,3 +308,37 @@ def test_scopes_keep_going_past_a_resource_without_ids() -> None:
         "write:tags:a"
     ]
     assert flatten_scopes({"read": False, "admin": True}) == ["admin"]
+
+
+# -- runs: the REST retrieve body ----------------------------------------------------------------
+
+
+def test_retrieve_reads_the_delay_and_expiry_times() -> None:
+    from tests.unit.test_protocol_runs import RETRIEVE_BODY
+    from trigger_client._protocol.runs import run_from_retrieve
+
+    body = {
+        **RETRIEVE_BODY,
+        "delayedUntil": "2026-06-06T11:00:00.000Z",
+        "expiredAt": "2026-06-06T12:00:00.000Z",
+    }
+    run = run_from_retrieve(body, payload=None, output=None)
+    assert run.delayed_until == datetime(2026, 6, 6, 11, tzinfo=UTC)
+    assert run.expired_at == datetime(2026, 6, 6, 12, tzinfo=UTC)
+    assert run.queued_at is None
+
+
+def test_retrieve_errors_name_the_run_and_carry_the_body() -> None:
+    from tests.unit.test_protocol_runs import RETRIEVE_BODY
+    from trigger_client._protocol.runs import run_from_retrieve
+
+    with pytest.raises(APIResponseValidationError) as info:
+        run_from_retrieve([1], payload=None, output=None)  # type: ignore[arg-type]
+    assert str(info.value) == "invalid run in the API response: not an object"
+    assert info.value.body == [1]
+    with pytest.raises(APIResponseValidationError) as missing:
+        run_from_retrieve({**RETRIEVE_BODY, "id": None}, payload=None, output=None)
+    assert str(missing.value) == "invalid run in the API response: $.id must be a string, got None"
+    with pytest.raises(APIResponseValidationError) as wrong:
+        run_from_retrieve({**RETRIEVE_BODY, "createdAt": "nope"}, payload=None, output=None)
+    assert str(wrong.value).startswith("invalid run in the API response: ")
