@@ -174,3 +174,34 @@ def test_a_malformed_page_is_a_validation_error(body: Any) -> None:
         match=r"invalid run list in the API response: expected \{data: \[...\], pagination",
     ):
         parse_run_page(body)
+
+
+def test_a_naive_created_bound_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        params = list_runs_params(created_after=datetime(2024, 1, 2, 3, 4, 5))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert params == (("filter[createdAt][from]", "1704164645000"),)
+
+
+def test_a_malformed_page_error_is_whole_and_carries_the_body() -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        parse_run_page({"items": []})
+    assert str(info.value) == (
+        "invalid run list in the API response: expected {data: [...], pagination: {...}}"
+    )
+    assert info.value.body == {"items": []}
+
+
+@pytest.mark.parametrize("item", [3, "run_1", None, {"id": "run_1"}])
+def test_a_malformed_run_in_a_page_is_a_validation_error_naming_the_list(item: Any) -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        parse_run_page({"data": [item]})
+    assert str(info.value).startswith("invalid run list in the API response: ")

@@ -374,3 +374,18 @@ def test_batch_item_errors() -> None:
     with pytest.raises(ValueError, match="^task must be a task id such as 'my-task', not ''$"):
         BatchItem(1, task="")
     assert batch_items([BatchItem(1, task="a")], "a", default_version=None)[0]["task"] == "a"
+
+
+def test_non_ascii_keys_are_written_as_is() -> None:
+    assert js_stringify({"é": "ü"}) == '{"é":"ü"}'
+
+
+def test_a_bad_nested_metadata_value_is_named() -> None:
+    with pytest.raises(TypeError, match="^metadata keys must be strings, not int$"):
+        trigger_options_body(
+            TriggerOptions(metadata={"a": [{1: 2}]}), payload_type=JSON, default_version=None
+        )
+    with pytest.raises(TypeError, match="^metadata must be JSON .*, not set$"):
+        trigger_options_body(
+            TriggerOptions(metadata={"a": [{1}]}), payload_type=JSON, default_version=None
+        )
