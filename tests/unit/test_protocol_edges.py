@@ -342,3 +342,55 @@ def test_retrieve_errors_name_the_run_and_carry_the_body() -> None:
     with pytest.raises(APIResponseValidationError) as wrong:
         run_from_retrieve({**RETRIEVE_BODY, "createdAt": "nope"}, payload=None, output=None)
     assert str(wrong.value).startswith("invalid run in the API response: ")
+
+
+# -- more scope, token and shape-log edges -------------------------------------------------------
+
+
+def test_scopes_are_read_past_an_action_without_resources() -> None:
+    from trigger_client._protocol.scopes import scope_allows
+
+    assert flatten_scopes({"admin": True, "read": {"runs": True}}) == ["admin", "read:runs"]
+    assert scope_allows(["read", "write:runs", "read:runs"], "read", "runs")
+    assert not scope_allows(["read", "write:runs"], "read", "runs")
+
+
+def test_a_jwt_error_says_why_in_its_cause() -> None:
+    with pytest.raises(ValueError) as info:
+        decode_public_token("e30.bm90IGpzb24.x")
+    assert str(info.value.__cause__) == "not base64url-encoded JSON"
+
+
+def test_times_in_another_zone_are_read_as_such() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    body = base64.urlsafe_b64encode(json.dumps({"exp": 2_000_000_000}).encode()).decode()
+    claims = decode_public_token(f"e30.{body.rstrip('=')}.")
+    assert claims.expires_in(datetime(2033, 5, 18, 5, 33, 20, tzinfo=plus_two)) == timedelta(0)
+    assert parse_expiration(datetime(2030, 1, 1, 2, tzinfo=plus_two), now=0) == 1893456000
+
+
+def test_a_naive_expiration_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        exp = parse_expiration(datetime(2030, 1, 1), now=0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert exp == 1893456000
+
+
+def test_a_delete_of_a_row_never_seen_is_ignored() -> None:
+    from tests.unit.test_protocol_shape_log import KEY2, delete, respond, up_to_date_log
+
+    log = up_to_date_log()
+    batch = respond(log, [delete(KEY2), UP_TO_DATE], offset="2_0", schema=False, cursor="c2")
+    assert not batch.stale and batch.up_to_date
+    assert set(log.rows) == {'"public"."TaskRun"/"r1"'}
+
+
+UP_TO_DATE = {"headers": {"control": "up-to-date"}}
