@@ -54,7 +54,8 @@ demo: $(STAMP) ## run the SDK on the embedded emulator
 bench: setup ## benchmarks against the official TypeScript SDK
 	$(PY) -m bench
 
-# Not part of `make check`: about 40 minutes on a shared 2-core machine (docs/testing.md).
+# Not part of `make check`: 45 minutes on a quiet 2-core machine, 2 hours or more on a loaded one
+# (docs/testing.md).
 mutation: $(STAMP) ## mutation testing of trigger_client/_protocol/ (mutmut); score and survivors to docs/testing.md
 	nice -n 19 $(PY) -m mutmut run --max-children 2 > mutants.log 2>&1 || (tail -5 mutants.log; exit 1)
 	$(PY) codegen/mutation_report.py
