@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean
+.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench mutation interop-setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,5 +54,11 @@ demo: $(STAMP) ## run the SDK on the embedded emulator
 bench: setup ## benchmarks against the official TypeScript SDK
 	$(PY) -m bench
 
+# Not part of `make check`: 45 minutes on a quiet 2-core machine, 2 hours or more on a loaded one
+# (docs/testing.md).
+mutation: $(STAMP) ## mutation testing of trigger_client/_protocol/ (mutmut); score and survivors to docs/testing.md
+	nice -n 19 $(PY) -m mutmut run --max-children 2 > mutants.log 2>&1 || (tail -5 mutants.log; exit 1)
+	$(PY) codegen/mutation_report.py
+
 clean:
-	rm -rf $(VENV) tests/interop/node_modules
+	rm -rf $(VENV) tests/interop/node_modules mutants mutants.log

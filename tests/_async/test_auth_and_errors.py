@@ -8,6 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from tests import backoff
 from trigger_client import (
     APIConnectionError,
     APIResponseValidationError,
@@ -22,6 +23,7 @@ from trigger_client import (
     RateLimitError,
     RealtimeConnectionLimitError,
     RealtimeProtocolError,
+    RetryPolicy,
     RunStatus,
     RunWaitTimeout,
     Scopes,
@@ -185,11 +187,12 @@ async def test_rate_limit_error_carries_retry_after(emulator: TriggerEmulator) -
     assert info.value.retry_after == pytest.approx(7)
 
 
+@pytest.mark.parametrize("pinned", [False, True], ids=["jitter", "at-cap"])
 async def test_realtime_connection_limit(
-    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch
+    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch, pinned: bool
 ) -> None:
-    # Every backoff delay is its cap (no jitter), so the request count below is exact.
-    monkeypatch.setattr(AsyncBackend, "random", staticmethod(lambda: 1.0))
+    if pinned:  # every delay is its cap: the most requests below is exact
+        monkeypatch.setattr(AsyncBackend, "random", staticmethod(lambda: 1.0))
     run_id = emulator.create_run("t", {"n": 1})
     emulator.inject(f"/realtime/v1/runs/{run_id}", faults.status(429), times=None)
     async with client_for(emulator) as client:
@@ -204,7 +207,10 @@ async def test_realtime_connection_limit(
     errors = [
         r for r in emulator.requests if r.path == f"/realtime/v1/runs/{run_id}" and r.status == 429
     ]
-    assert 1 <= len(errors) <= 4  # backoff: 1 s, then up to 2 s: never a tight loop
+    # the default policy (1 s doubling): a few requests in 2.5 s, never a tight loop
+    policy = RetryPolicy()
+    most = (backoff.most_requests_at_cap if pinned else backoff.most_requests)(policy, 2.5)
+    assert backoff.fewest_requests(policy, 2.5) <= len(errors) <= most, len(errors)
 
 
 async def test_realtime_connection_limit_error_type(emulator: TriggerEmulator) -> None:

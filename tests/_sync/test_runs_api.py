@@ -8,8 +8,11 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import attrs
+import httpx
 import pytest
 
+from tests.parity.js_form import js_run, py_run
 from trigger_client import (
     APIStatusError,
     BadRequestError,
@@ -328,6 +331,32 @@ def test_list_arguments_are_checked(emulator: TriggerEmulator) -> None:
 
 
 # -- retrieve, cancel, replay, reschedule -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lifecycle", ["success", "failure", "cancel", "delayed"])
+def test_retrieve_keeps_every_field_of_the_response(
+    emulator: TriggerEmulator, lifecycle: str
+) -> None:
+    """Every field of the ``GET /api/v3/runs/{id}`` body that ``Run`` has is in the retrieved run
+    with the same value, and the run has no value the body lacks (``number`` aside: the REST body
+    has none)."""
+    options = {"delay": "1h"} if lifecycle == "delayed" else {}
+    run_id = emulator.create_run(
+        unique("fields"), {"n": 1}, tags=["b", "a"], metadata={"progress": 0.5}, ttl="10m",
+        idempotency_key=unique("key"), **options,
+    )  # fmt: skip
+    if lifecycle != "delayed":
+        emulator.play(run_id, lifecycle, interval=0, output={"r": [1, 2]})
+    with httpx.Client(base_url=emulator.base_url) as http:
+        response = http.get(
+            f"/api/v3/runs/{run_id}", headers={"authorization": f"Bearer {emulator.secret_key}"}
+        )
+    body = response.json()
+    with client_for(emulator) as client:
+        run = client.runs.retrieve(run_id)
+    names = {f.metadata.get("json", f.name) for f in attrs.fields(Run)} - {"number"}
+    theirs = js_run({k: v for k, v in body.items() if k in names})
+    assert py_run(run, drop=frozenset({"number"})) == theirs
 
 
 def test_retrieve_resolves_an_offloaded_payload(emulator: TriggerEmulator) -> None:

@@ -85,7 +85,8 @@ class TimeoutLog(logging.Handler):
         return sum(run_id in line for line in self.lines)
 
 
-#: Above this share of overloaded seeds (see ``Seed.overloaded``) the run cannot judge backoff.
+#: Above this share of overloaded seeds (see ``Seed.overloaded``) the run cannot judge what the
+#: client sends after a 409 (the one check such a seed skips).
 MAX_OVERLOADED = 0.05
 
 
@@ -122,7 +123,7 @@ def _verify(
     if len(overloaded) > MAX_OVERLOADED * len(seeds):
         failures.append(
             f"{len(overloaded)} of {len(seeds)} seeds had read timeouts no fault caused (seeds "
-            f"{overloaded[:20]}...): the machine is too loaded to judge backoff; run fewer seeds "
+            f"{overloaded[:20]}...): the machine is too loaded to judge what follows a 409; run fewer seeds "
             "at once (ASYNC_CONCURRENCY, SYNC_WORKERS)"
         )
     if failures:
