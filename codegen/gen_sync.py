@@ -50,6 +50,8 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncRunPages": "RunPages",
     "AsyncRunIterator": "RunIterator",
     "AsyncRealtimeConnections": "RealtimeConnections",
+    "AsyncStreamSubscription": "StreamSubscription",
+    "AsyncRunWithStreams": "RunWithStreams",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     # httpcore names
@@ -58,6 +60,8 @@ REPLACEMENTS: dict[str, str] = {
     # module paths in absolute imports (tests import trigger_client._async....)
     "_async": "_sync",
     "aread": "read",
+    # httpx-sse
+    "aiter_sse": "iter_sse",
 }
 
 # Names that must never survive into sync code.

@@ -87,8 +87,10 @@ def test_new_chunks_reach_an_open_response(emu: TriggerEmulator) -> None:
     with httpx.stream("GET", url, headers=_h(emu.secret_key)) as r:
         lines = r.iter_lines()
         emu.append_stream(run, "s", "late")
+        start = time.monotonic()
         got = [next(lines), next(lines)]
         assert got[1] == 'data: "late"'
+        assert time.monotonic() - start < 2  # at once, not at the 5 s inactivity timeout
         emu.end_stream(run, "s")
         assert list(lines) == [""]
 

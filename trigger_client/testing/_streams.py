@@ -299,7 +299,9 @@ class _SSEResponse(Response):
                     break
                 until_ping = self._streams.ping_interval - (now - last_send)
                 timeout = max(0.0, min(self._inactivity - idle, until_ping))
-                await asyncio.wait([waiter, disconnected], timeout=timeout)  # type: ignore[type-var]
+                await asyncio.wait(  # type: ignore[type-var]
+                    [waiter, disconnected], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
                 notifier.discard(waiter, keys)
                 if loop.time() - last_send >= self._streams.ping_interval:
                     await send(
