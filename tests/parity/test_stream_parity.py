@@ -15,7 +15,6 @@ also pins down the official SDK's loss, so that a change in it is noticed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import anyio
