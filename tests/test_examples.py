@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -69,6 +70,15 @@ def test_demo_plays_a_run_and_says_what_happened(emulator: TriggerEmulator) -> N
     assert "What just happened" in out
     assert "QUEUED -> EXECUTING -> REATTEMPTING -> EXECUTING -> COMPLETED" in out
     assert "quarterly-sales-2026-q3.pdf" in out
+    # the streamed answer, printed chunk by chunk between the run's status changes
+    line = next(line for line in out.splitlines() if "It follows Trigger.dev" in line)
+    assert "[EXECUTING] It follows Trigger.dev runs from Python" in line
+    assert "[COMPLETED]" in line
+    assert re.sub(r"\[[A-Z_]+\] ", "", line).strip() == (
+        "It follows Trigger.dev runs from Python as they change, and relays what a task "
+        "streams while it runs, chunk by chunk."
+    )
+    assert "streamed its answer in 21 chunks" in out
     assert_no_secret(out + result.stderr)
 
 
