@@ -193,6 +193,7 @@ class AsyncStreamSubscription:
         if untrusted_certificate(error) is not None or (
             isinstance(error, httpx.TransportError) and classify_exception(error) == "fatal"
         ):
+            await self.aclose()
             raise APIConnectionError(connection_error_message(error)) from error
         self._failures += 1
         if self._failures >= MAX_STREAM_ATTEMPTS:

@@ -159,7 +159,9 @@ class RunStreams:
                     tx.update_run(internal, {"realtimeStreams": [*streams, key]})
                 return
             metadata: dict[str, Any] = {}
-            if row.get("metadata") and row.get("metadataType") == "application/json":
+            if row.get("metadata"):
+                if row.get("metadataType") != "application/json":
+                    raise ValueError("the emulator lists v1 streams in JSON metadata only")
                 loaded = json.loads(row["metadata"])
                 metadata = loaded if isinstance(loaded, dict) else {}
             listed = metadata.get("$$streams")
@@ -308,7 +310,9 @@ class _SSEResponse(Response):
                         {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
                     )
                     last_send = loop.time()
-            if buffer.strip() and not disconnected.done():
+            if disconnected.done():
+                return
+            if buffer.strip():
                 event = f"id: {_format_id(last_id)}\ndata: {buffer.strip()}\n\n"
                 await send(
                     {"type": "http.response.body", "body": event.encode(), "more_body": True}
