@@ -41,11 +41,15 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every chunk: json.loads with an argument builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def decode_chunk(data: str) -> Any:
     """A chunk as the official client decodes it: the JSON value where ``data`` parses as JSON
     (``JSON.parse``: no ``NaN``/``Infinity``), else the text itself."""
     try:
-        return json.loads(data, parse_constant=_no_constant)
+        return _DECODER.decode(data)
     except ValueError:
         return data
 
