@@ -189,12 +189,29 @@ def test_with_streams_discovers_v2_streams_and_resumes_after_a_drop(
         for part in client.runs.subscribe_to_run(run_id, timeout=30).with_streams():
             parts.append(part)
             if playback is None:
-                playback = emulator.start_play(
-                    run_id, [("stream", {"key": "out", "chunks": words}), "complete"], interval=0.2
-                )
+                step = ("stream", {"key": "out", "chunks": words, "chunk_interval": 0.05})
+                playback = emulator.start_play(run_id, [step, "complete"], interval=0.2)
     assert [p.chunk for p in parts if isinstance(p, StreamChunk)] == words
-    assert isinstance(parts[-1], RunUpdate | StreamChunk)
-    assert len(stream_requests(emulator, run_id)) == 2
+    requests = stream_requests(emulator, run_id)
+    assert len(requests) == 2
+    # the S2 (v2) format: batches of records, resumed after the last record's seq_num
+    assert requests[0].response_headers["x-stream-version"] == "v2"
+    assert requests[1].headers["last-event-id"] == "0"
+
+
+def test_subscribe_to_stream_reads_v2_batches(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("chat")
+    emulator.streams.set_version(run_id, "v2")
+    chunks: list[Any] = [{"type": "text-delta", "delta": "Hi"}, "plain", 3]
+    for chunk in chunks:  # written at once: one batch event of three records
+        emulator.append_stream(run_id, "out", chunk)
+    emulator.end_stream(run_id, "out")
+    with client_for(emulator) as client:
+        stream = client.runs.subscribe_to_stream(run_id, "out")
+        assert [c for c in stream] == chunks
+        assert stream.last_event_id == "2"
+        rest = client.runs.subscribe_to_stream(run_id, "out", start_after="0")
+        assert [c for c in rest] == chunks[1:]
 
 
 def test_with_streams_ends_at_the_subscription_timeout(emulator: TriggerEmulator) -> None:

@@ -1,5 +1,5 @@
-"""Stream chaos: random chunks, written before or while reading, under random drops, slow events and
-transient statuses; every seed must yield exactly the chunks written, in order (none lost, none
+"""Stream chaos: random chunks, written before or while reading, in the v1 (Redis) or v2 (S2) format,
+under random drops, slow events and transient statuses; every seed must yield exactly the chunks written, in order (none lost, none
 repeated), resuming each time after the last chunk received.
 
     .venv/bin/python -m pytest tests/chaos/test_stream_chaos.py          # 300 seeds per test
@@ -32,6 +32,7 @@ class StreamSeed:
     seed: int
     chunks: list[Any]
     live: bool  # written while the reader reads, not before
+    v2: bool = False  # the S2 format: batches of records, positions as ids
     actions: list[FaultAction] = field(default_factory=list)
     run_id: str = ""
 
@@ -54,7 +55,7 @@ def _chunk(rng: random.Random) -> Any:
 def make_seed(seed: int) -> StreamSeed:
     rng = random.Random(seed)
     chunks = [_chunk(rng) for _ in range(rng.randrange(1, 40))]
-    spec = StreamSeed(seed, chunks, live=rng.random() < 0.4)
+    spec = StreamSeed(seed, chunks, live=rng.random() < 0.4, v2=rng.random() < 0.3)
     for _ in range(rng.randrange(0, 6)):
         pick = rng.random()
         if pick < 0.6:
@@ -68,6 +69,8 @@ def make_seed(seed: int) -> StreamSeed:
 
 def prepare(emu: TriggerEmulator, spec: StreamSeed) -> threading.Thread | None:
     spec.run_id = emu.create_run("chaos-stream")
+    if spec.v2:
+        emu.streams.set_version(spec.run_id, "v2")
     emu.append_stream(spec.run_id, "s", "announce")  # the first entry, read past at once
     for action in spec.actions:
         emu.inject(f"/realtime/v1/streams/{spec.run_id}/s", action)

@@ -63,6 +63,35 @@ def test_v2_runs_announce_in_the_realtime_streams_column(emu: TriggerEmulator) -
     assert emu.get_run(run)["metadata"] is None
 
 
+def test_v2_runs_are_served_as_s2_batches(emu: TriggerEmulator) -> None:
+    run = emu.create_run("t")
+    emu.streams.set_version(run, "v2")
+    emu.append_stream(run, "out", {"delta": "a"})
+    emu.append_stream(run, "out", "b")
+    base = f"{emu.base_url}/realtime/v1/streams/{run}/self/out"
+    r = httpx.post(
+        base + "/append", headers=_h(emu.secret_key, **{"X-Part-Id": "p9"}), content=b"c"
+    )
+    assert r.status_code == 200
+    r = httpx.post(base, headers=_h(emu.secret_key, **{"X-Stream-Version": "v2"}), content=b"x")
+    assert r.status_code == 500  # the S2 backend ingests nothing from the server
+    emu.end_stream(run, "out")
+    url = f"{emu.base_url}/realtime/v1/streams/{run}/out"
+    r = httpx.get(url, headers=_h(emu.secret_key))
+    assert r.headers["x-stream-version"] == "v2"
+    blocks = [b for b in r.text.split("\n\n") if b.strip()]
+    assert len(blocks) == 1 and blocks[0].startswith("event: batch\ndata: ")
+    records = json.loads(blocks[0].split("data: ", 1)[1])["records"]
+    assert [r["seq_num"] for r in records] == [0, 1, 2]
+    bodies = [json.loads(r["body"]) for r in records]
+    assert [b["data"] for b in bodies] == [{"delta": "a"}, "b", "c"]
+    assert bodies[2]["id"] == "p9" and bodies[0]["id"] != bodies[1]["id"]
+    # Last-Event-ID is the last seq_num read: the next record on
+    r = httpx.get(url, headers=_h(emu.secret_key, **{"Last-Event-ID": "1"}))
+    records = json.loads(r.text.split("data: ", 1)[1])["records"]
+    assert [r["seq_num"] for r in records] == [2]
+
+
 def test_response_ends_after_the_inactivity_timeout(emu: TriggerEmulator) -> None:
     run = emu.create_run("t")
     emu.append_stream(run, "s", "a")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from trigger_client import Run, RunStatus
 from trigger_client._protocol.streams import (
     StreamCursor,
+    StreamDecoder,
     announced_streams,
     decode_chunk,
     stream_path,
@@ -104,3 +105,39 @@ def test_cursor_resumes_after_the_last_event_with_an_id() -> None:
     assert cursor.headers()["last-event-id"] == "1-0"
     cursor.advance("1-1")
     assert cursor.last_event_id == "1-1"
+
+
+def _batch(*records: dict[str, Any]) -> str:
+    return json.dumps({"records": list(records), "tail": {"seq_num": 9, "timestamp": 1}})
+
+
+def test_v1_events_are_one_chunk_each() -> None:
+    decoder = StreamDecoder(None)
+    assert decoder.feed("message", '{"a":1}', "5-0") == [("5-0", {"a": 1}, False)]
+    assert decoder.feed("message", "text", "") == [(None, "text", False)]
+
+
+def test_v2_batches_skip_command_records_and_parts_seen_before() -> None:
+    decoder = StreamDecoder("v2")
+    body = json.dumps({"data": {"delta": "Hi"}, "id": "p1"})
+    items = decoder.feed(
+        "batch",
+        _batch(
+            {"body": body, "seq_num": 0, "timestamp": 1},
+            {"body": "", "seq_num": 1, "timestamp": 1, "headers": [["", "trim"]]},
+            {"body": body, "seq_num": 2, "timestamp": 1},  # the same part again
+            {"body": json.dumps({"data": "x", "id": "p2"}), "seq_num": 3, "timestamp": 1},
+            {"body": "not json", "seq_num": 4, "timestamp": 1},
+        ),
+        "",
+    )
+    assert items == [
+        ("0", {"delta": "Hi"}, False),
+        ("1", None, True),
+        ("2", None, True),
+        ("3", "x", False),
+        ("4", None, False),  # the official client yields parsedBody?.data: undefined
+    ]
+    assert decoder.feed("ping", "{}", "") == []
+    assert decoder.feed("batch", "not json", "") == []
+    assert decoder.feed("batch", '{"records": 3}', "") == []

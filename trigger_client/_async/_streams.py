@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import AsyncIterator
 from functools import partial
 from types import TracebackType
@@ -40,8 +41,8 @@ from .._protocol.streams import (
     RunUpdate,
     StreamChunk,
     StreamCursor,
+    StreamDecoder,
     announced_streams,
-    decode_chunk,
     stream_path,
     timeout_seconds,
 )
@@ -97,6 +98,8 @@ class AsyncStreamSubscription:
         self._closed = False
         self._refreshed = False
         self._failures = 0
+        self._decoder = StreamDecoder(None)
+        self._pending: deque[tuple[str | None, Any, bool]] = deque()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -115,10 +118,17 @@ class AsyncStreamSubscription:
         return self
 
     async def __anext__(self) -> Any:
-        event = await self.next_event()
-        return decode_chunk(event.data)
+        while True:
+            if self._pending:
+                position, chunk, skip = self._pending.popleft()
+                self._cursor.advance(position)
+                if skip:
+                    continue
+                return chunk
+            event = await self._next_event()
+            self._pending.extend(self._decoder.feed(event.event, event.data, event.id))
 
-    async def next_event(self) -> ServerSentEvent:
+    async def _next_event(self) -> ServerSentEvent:
         """The next event of the stream (raw), reconnecting after drops."""
         while True:
             if self._closed:
@@ -152,7 +162,6 @@ class AsyncStreamSubscription:
                 raise
             self._failures = 0
             self._refreshed = False
-            self._cursor.advance(event.id)
             return event
 
     async def _connect(self) -> None:
@@ -173,6 +182,7 @@ class AsyncStreamSubscription:
             status = response.status_code
             if 200 <= status < 300:
                 self._response = response
+                self._decoder = StreamDecoder(response.headers.get("x-stream-version"))
                 self._events = EventSource(response).aiter_sse().__aiter__()
                 logger.debug("stream %s: connected (after %s)", self.stream_key, self.last_event_id)
                 return
@@ -229,6 +239,7 @@ class AsyncStreamSubscription:
         if self._closed:
             return
         self._closed = True
+        self._pending.clear()
         self._abort.abort()
         await self._drop()
 
@@ -344,10 +355,10 @@ class AsyncRunWithStreams:
             try:
                 while True:
                     try:
-                        event = await stream.next_event()
+                        chunk = await stream.__anext__()
                     except StopAsyncIteration:
                         break
-                    emit(StreamChunk(key, decode_chunk(event.data), run))
+                    emit(StreamChunk(key, chunk, run))
             except Exception as exc:
                 emit(ProducerFailed(exc))
                 return

@@ -6,7 +6,8 @@ is read as Server-Sent Events from ``GET /realtime/v1/streams/{runId}/{streamKey
 event per chunk, ``id`` the position to resume after (sent back as ``Last-Event-ID``), ``data``
 the chunk as the task wrote it (JSON). The response ends cleanly when no chunk came for
 ``Timeout-Seconds`` (default 15 s; ``services/realtime/redisRealtimeStreams.server.ts`` lines
-98-197): that clean end is the end of the stream. A connection that breaks mid-body is a drop, to
+98-197): that clean end is the end of the stream. A run on the v2 (S2) backend answers
+``X-Stream-Version: v2`` with ``batch`` events of several records each (``StreamDecoder``). A connection that breaks mid-body is a drop, to
 resume from the last event id (``packages/core/src/v3/apiClient/runStream.ts`` lines 443-566).
 """
 
@@ -27,6 +28,7 @@ __all__ = [
     "RunUpdate",
     "StreamChunk",
     "StreamCursor",
+    "StreamDecoder",
     "announced_streams",
     "decode_chunk",
     "stream_path",
@@ -83,6 +85,60 @@ def timeout_seconds(timeout: float | None) -> str | None:
     if not 1 <= timeout <= MAX_TIMEOUT_SECONDS:
         raise ValueError(f"timeout must be between 1 and {MAX_TIMEOUT_SECONDS} seconds")
     return str(math.ceil(timeout))
+
+
+#: How many v2 part ids are remembered to drop a part delivered twice (as the official client).
+SEEN_PART_IDS = 5000
+
+
+class StreamDecoder:
+    """Events of one response -> ``(id to resume after, chunk, skip)`` items, by stream version.
+
+    ``v1`` (the ``X-Stream-Version`` header absent or ``v1``, Redis): each event is one chunk, its
+    ``id`` the position. ``v2`` (S2, ``s2realtimeStreams.server.ts`` lines 671-711): ``batch``
+    events whose data is ``{"records": [{"body", "seq_num", "timestamp", "headers"?}]}``; a record's
+    body is JSON ``{"data": chunk, "id": part id}``; ``seq_num`` is the position; command records
+    (first header name empty) and parts already seen are skipped but still advance the position
+    (``runStream.ts`` lines 462-511).
+    """
+
+    def __init__(self, version: str | None) -> None:
+        self.version = "v2" if version == "v2" else "v1"
+        self._seen: dict[str, None] = {}
+
+    def feed(self, event: str, data: str, event_id: str) -> list[tuple[str | None, Any, bool]]:
+        if self.version == "v1":
+            return [(event_id or None, decode_chunk(data), False)]
+        if event != "batch":
+            return []
+        batch = decode_chunk(data)
+        records = batch.get("records") if isinstance(batch, dict) else None
+        if not isinstance(records, list):
+            return []
+        items: list[tuple[str | None, Any, bool]] = []
+        for record in records:
+            if not isinstance(record, dict):
+                continue
+            seq = record.get("seq_num")
+            position = str(seq) if isinstance(seq, int) and not isinstance(seq, bool) else None
+            headers = record.get("headers")
+            if isinstance(headers, list) and headers and isinstance(headers[0], list):
+                if headers[0] and headers[0][0] == "":
+                    items.append((position, None, True))
+                    continue
+            body = record.get("body")
+            parsed = decode_chunk(body) if isinstance(body, str) else None
+            part_id = parsed.get("id") if isinstance(parsed, dict) else None
+            if isinstance(part_id, str) and part_id:
+                if part_id in self._seen:
+                    items.append((position, None, True))
+                    continue
+                self._seen[part_id] = None
+                if len(self._seen) > SEEN_PART_IDS:
+                    del self._seen[next(iter(self._seen))]
+            chunk = parsed.get("data") if isinstance(parsed, dict) else None
+            items.append((position, chunk, False))
+        return items
 
 
 @attrs.define

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator
 from functools import partial
 from types import TracebackType
@@ -41,8 +42,8 @@ from .._protocol.streams import (
     RunUpdate,
     StreamChunk,
     StreamCursor,
+    StreamDecoder,
     announced_streams,
-    decode_chunk,
     stream_path,
     timeout_seconds,
 )
@@ -98,6 +99,8 @@ class StreamSubscription:
         self._closed = False
         self._refreshed = False
         self._failures = 0
+        self._decoder = StreamDecoder(None)
+        self._pending: deque[tuple[str | None, Any, bool]] = deque()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -116,10 +119,17 @@ class StreamSubscription:
         return self
 
     def __next__(self) -> Any:
-        event = self.next_event()
-        return decode_chunk(event.data)
+        while True:
+            if self._pending:
+                position, chunk, skip = self._pending.popleft()
+                self._cursor.advance(position)
+                if skip:
+                    continue
+                return chunk
+            event = self._next_event()
+            self._pending.extend(self._decoder.feed(event.event, event.data, event.id))
 
-    def next_event(self) -> ServerSentEvent:
+    def _next_event(self) -> ServerSentEvent:
         """The next event of the stream (raw), reconnecting after drops."""
         while True:
             if self._closed:
@@ -153,7 +163,6 @@ class StreamSubscription:
                 raise
             self._failures = 0
             self._refreshed = False
-            self._cursor.advance(event.id)
             return event
 
     def _connect(self) -> None:
@@ -174,6 +183,7 @@ class StreamSubscription:
             status = response.status_code
             if 200 <= status < 300:
                 self._response = response
+                self._decoder = StreamDecoder(response.headers.get("x-stream-version"))
                 self._events = EventSource(response).iter_sse().__iter__()
                 logger.debug("stream %s: connected (after %s)", self.stream_key, self.last_event_id)
                 return
@@ -230,6 +240,7 @@ class StreamSubscription:
         if self._closed:
             return
         self._closed = True
+        self._pending.clear()
         self._abort.abort()
         self._drop()
 
@@ -345,10 +356,10 @@ class RunWithStreams:
             try:
                 while True:
                     try:
-                        event = stream.next_event()
+                        chunk = stream.__next__()
                     except StopIteration:
                         break
-                    emit(StreamChunk(key, decode_chunk(event.data), run))
+                    emit(StreamChunk(key, chunk, run))
             except Exception as exc:
                 emit(ProducerFailed(exc))
                 return

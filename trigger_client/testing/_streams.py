@@ -21,16 +21,22 @@ Modelled on the v1 (Redis) backend of the real service, trigger.dev commit b082e
   entry came for ``Timeout-Seconds`` (default: the inactivity timeout, 15 s; lines 98-197). An
   unknown key is not an error: it is an empty stream that ends after the inactivity timeout.
 
-Emulator additions: :meth:`RunStreams.end` marks a stream finished so its readers' responses end
-as soon as they have sent every entry (the real service can only wait for the inactivity timeout);
-v2 runs (``realtimeStreamsVersion`` v2, S2 on the real service) announce their streams in the
-``realtimeStreams`` column instead of ``$$streams`` but are served in the v1 event format here.
+v2 runs (``realtimeStreamsVersion`` v2: S2 on the real service; ``RunStreams.set_version``)
+announce their streams in the ``realtimeStreams`` column, and are served as S2 serves them
+(``s2realtimeStreams.server.ts`` lines 523-542 and 671-719): ``X-Stream-Version: v2``, ``batch``
+events of records ``{"body", "seq_num", "timestamp"}`` whose body is ``{"data", "id"}`` (line
+228), resumed from the position after ``Last-Event-ID``'s leading digits. The ingest route with
+``X-Stream-Version: v2`` answers 500 (the S2 backend ingests nothing from the server).
+
+Emulator addition: :meth:`RunStreams.end` marks a stream finished so its readers' responses end
+as soon as they have sent every entry (the real service can only wait for the inactivity timeout).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -134,9 +140,12 @@ class RunStreams:
         return _format_id(entry_id)
 
     def append(self, run_id: str, key: str, chunk: Any) -> str:
-        """Write ``chunk`` as the task SDK does (``JSON.stringify(chunk) + "\\n"``), announcing the
-        stream on the run first if it is new; returns the entry id (the SSE event id)."""
+        """Write ``chunk`` as the task SDK does (v1: ``JSON.stringify(chunk) + "\\n"``; v2: the S2
+        record body ``{"data": chunk, "id": part id}``), announcing the stream on the run first
+        if it is new; returns the entry id (v1: the SSE event id)."""
         self.announce(run_id, key)
+        if self.version(run_id) == "v2":
+            return self.write(run_id, key, _record_body(chunk))
         return self.write(run_id, key, json.dumps(chunk, separators=(",", ":")) + "\n")
 
     def end(self, run_id: str, key: str) -> None:
@@ -194,7 +203,19 @@ class RunStreams:
         internal = self._internal(run_id)
         with self._lock:
             stream = self._streams.get((internal, key))
-            return [(_format_id(i), d) for i, d in stream.entries] if stream else []
+            if stream is None:
+                return []
+            if self._versions.get(internal, "v1") == "v2":
+                return [(str(n), d) for n, (_, d) in enumerate(stream.entries)]
+            return [(_format_id(i), d) for i, d in stream.entries]
+
+    def _from(self, internal: str, key: str, start: int) -> tuple[list[str], bool]:
+        """v2: the entries from position ``start`` on, and whether the stream has ended."""
+        with self._lock:
+            stream = self._streams.get((internal, key))
+            if stream is None:
+                return [], False
+            return [d for _, d in stream.entries[start:]], stream.ended
 
     def _after(
         self, internal: str, key: str, after: tuple[int, int]
@@ -204,6 +225,12 @@ class RunStreams:
             if stream is None:
                 return [], False
             return [e for e in stream.entries if e[0] > after], stream.ended
+
+
+def _record_body(data: Any, part_id: str | None = None) -> str:
+    """An S2 record body as the v2 backend writes it (``s2realtimeStreams.server.ts`` line 228)."""
+    body = {"data": data, "id": part_id or secrets.token_urlsafe(5)}
+    return json.dumps(body, separators=(",", ":"))
 
 
 def _text(status: int, message: str) -> Response:
@@ -225,6 +252,8 @@ class _SSEResponse(Response):
         after: tuple[int, int] | None,
         inactivity: float,
         fault: FaultAction | None,
+        version: str = "v1",
+        start: int = 0,
     ) -> None:
         # No body given to Response: the headers are set here, without a content-length.
         self.status_code = 200
@@ -240,11 +269,18 @@ class _SSEResponse(Response):
         self._after = after
         self._inactivity = inactivity
         self._fault = fault
+        self._version = version
+        self._start = start
+        if version == "v2":
+            self.raw_headers.append((b"x-stream-version", b"v2"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
+        if self._version == "v2":
+            await self._serve_v2(receive, send)
+            return
         if self._after is None:  # an invalid Last-Event-ID: XREAD fails, the body errors
             raise DroppedConnection("invalid Last-Event-ID")
         loop = asyncio.get_running_loop()
@@ -321,6 +357,64 @@ class _SSEResponse(Response):
         finally:
             disconnected.cancel()
 
+    async def _serve_v2(self, receive: Receive, send: Send) -> None:
+        """v2: the records from position ``start`` as S2 ``batch`` events, one per read (every
+        record available then), ``seq_num`` the position; the same endings as v1."""
+        loop = asyncio.get_running_loop()
+        notifier = self._streams._store.notifier
+        keys: list[Hashable] = [("stream", self._internal, self._key)]
+        position = self._start
+        sent = 0
+        last_data = loop.time()
+        fault = self._fault
+        disconnected = asyncio.ensure_future(_disconnect(receive))
+        try:
+            while not disconnected.done():
+                waiter = notifier.wait(keys)
+                bodies, ended = self._streams._from(self._internal, self._key, position)
+                if bodies:
+                    notifier.discard(waiter, keys)
+                    if fault is not None and fault.kind == "slow_stream":
+                        await asyncio.sleep(fault.seconds)
+                    if (
+                        fault is not None
+                        and fault.kind == "drop_stream"
+                        and sent >= (fault.after_bytes or 0)
+                    ):
+                        raise DroppedConnection("fault injection: stream dropped")
+                    now_ms = self._streams._clock.now_ms()
+                    records = [
+                        {"body": body, "seq_num": position + n, "timestamp": now_ms}
+                        for n, body in enumerate(bodies)
+                    ]
+                    data = json.dumps({"records": records}, separators=(",", ":"))
+                    event = f"event: batch\ndata: {data}\n\n"
+                    await send(
+                        {"type": "http.response.body", "body": event.encode(), "more_body": True}
+                    )
+                    sent += 1
+                    position += len(bodies)
+                    last_data = loop.time()
+                    continue
+                if ended:
+                    notifier.discard(waiter, keys)
+                    break
+                idle = loop.time() - last_data
+                if idle >= self._inactivity:
+                    notifier.discard(waiter, keys)
+                    break
+                await asyncio.wait(  # type: ignore[type-var]
+                    [waiter, disconnected],
+                    timeout=self._inactivity - idle,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                notifier.discard(waiter, keys)
+            if disconnected.done():
+                return
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            disconnected.cancel()
+
 
 async def _disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
@@ -376,14 +470,21 @@ async def read_stream(request: Request) -> Response:
             inactivity = float(value)
     last_event_id = request.headers.get("last-event-id") or None
     after = (0, 0) if last_event_id is None else _parse_id(last_event_id)
+    # v2 (S2): the leading digits of Last-Event-ID are the last position read; start after it
+    # (s2realtimeStreams.server.ts lines 713-719).
+    digits = (last_event_id or "").split("-")[0]
+    start = int(digits) + 1 if digits.isdigit() else 0
     fault = request.scope.get("trigger_emulator.fault")
+    streams = _streams(request)
     return _SSEResponse(
-        _streams(request),
+        streams,
         row["id"],
         request.path_params["stream_id"],
         after,
         inactivity,
         fault if isinstance(fault, FaultAction) and fault.kind in STREAM_FAULT_KINDS else None,
+        version=streams.version(row["friendlyId"]),
+        start=start,
     )
 
 
@@ -423,6 +524,9 @@ async def write_stream(request: Request) -> Response:
             return _text(400, "Cannot initialize a realtime stream on a completed run")
         streams.push_column(row["friendlyId"], key)
         return _json(202, {"version": streams.version(row["friendlyId"])})
+    if (request.headers.get("x-stream-version") or "v1") != "v1":
+        # S2RealtimeStreams.ingestData throws (s2realtimeStreams.server.ts lines 201-209)
+        return _text(500, "S2 streams are written to S2 via the client, not from the server")
     async for piece in request.stream():
         if piece:
             streams.write(row["friendlyId"], key, piece.decode("utf-8", "replace"))
@@ -440,7 +544,11 @@ async def append_stream(request: Request) -> Response:
     key = request.path_params["stream_id"]
     streams.push_column(row["friendlyId"], key)
     part = (await request.body()).decode("utf-8", "replace")
-    streams.write(row["friendlyId"], key, json.dumps(part) + "\n")
+    if streams.version(row["friendlyId"]) == "v2":
+        body = _record_body(part, request.headers.get("x-part-id"))
+        streams.write(row["friendlyId"], key, body)
+    else:
+        streams.write(row["friendlyId"], key, json.dumps(part) + "\n")
     return _json(200, {"ok": True})
 
 
