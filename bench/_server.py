@@ -10,6 +10,10 @@
   stamped just before the commit, so a client's ``now - t`` at yield is commit-to-yield latency.
 * ``round`` ``{"group", "r"}``: commit metadata ``{"n": r, "t": ...}`` on every run of the group,
   one transaction per run; answers the wall times of the first and last commit.
+* ``stream_run`` ``{"fill"?, "size"?}``: create an EXECUTING run with a realtime stream ``s``
+  holding ``fill`` chunks ``{"i", "text"}`` (``text``: ``size`` characters), ended when ``fill``
+  is given; answers its id.
+* ``stream_chunk`` ``{"id", "i"}``: append ``{"i": i, "t": time.time()}`` to the run's stream.
 * ``stats``: live long-polls held now and requests received so far.
 * ``quit``.
 
@@ -105,6 +109,21 @@ def _handle(emu: Any, groups: dict[str, list[str]], op: str, cmd: dict[str, Any]
             ids.append(run_id)
         groups.setdefault(cmd["group"], []).extend(ids)
         return {"event": "ok", "ids": ids, "seconds": time.time() - t0}
+    if op == "stream_run":
+        run_id = emu.create_run("bench-stream", {"note": "streams"})
+        emu.start_attempt(run_id)
+        emu.append_stream(run_id, "s", {"i": -1, "t": time.time()})  # announces the stream
+        fill = cmd.get("fill")
+        if fill is not None:
+            text = "x" * int(cmd.get("size", 16))
+            for i in range(int(fill)):
+                emu.append_stream(run_id, "s", {"i": i, "text": text})
+            emu.end_stream(run_id, "s")
+        return {"event": "ok", "id": run_id}
+    if op == "stream_chunk":
+        t = time.time()
+        emu.append_stream(cmd["id"], "s", {"i": cmd["i"], "t": t})
+        return {"event": "ok", "t": t}
     if op == "stats":
         return {
             "event": "ok",

@@ -57,6 +57,8 @@ REPLACEMENTS: dict[str, str] = {
     "AsyncRealtimeConnections": "RealtimeConnections",
     "AsyncRealtimeHttpx": "RealtimeHttpx",
     "AsyncShapeSender": "ShapeSender",
+    "AsyncStreamSubscription": "StreamSubscription",
+    "AsyncRunWithStreams": "RunWithStreams",
     # httpx names that do not follow the Async* -> Sync* rule
     "AsyncClient": "Client",
     # httpcore names
@@ -66,6 +68,8 @@ REPLACEMENTS: dict[str, str] = {
     "_async": "_sync",
     "aread": "read",
     "handle_async_request": "handle_request",
+    # httpx-sse
+    "aiter_sse": "iter_sse",
 }
 
 # Names that must never survive into sync code.

@@ -4,8 +4,10 @@ It starts a local emulator of the Trigger.dev API, creates a run of a "generate-
 plays it the way the run engine would: queued, executing with progress in its metadata, a failed
 attempt that is retried, then completed with an output. The blocking client (`TriggerClient`, in a
 thread) and the asyncio client (`AsyncTriggerClient`) follow the run at the same time with
-`runs.subscribe_to_run`, and every update each of them receives is printed as it arrives. It ends
-by itself in a few seconds and says what just happened.
+`runs.subscribe_to_run`, and every update each of them receives is printed as it arrives. Then a
+second task streams an answer word by word (as an LLM task streams its tokens), and the client
+prints it as it is written, with `subscription.with_streams()`. It ends by itself in a few seconds
+and says what just happened.
 
     python examples/demo.py [--interval SECONDS]
 """
@@ -22,7 +24,15 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from trigger_client import AsyncTriggerClient, Run, RunHandle, RunStatus, TriggerClient
+from trigger_client import (
+    AsyncTriggerClient,
+    Run,
+    RunHandle,
+    RunStatus,
+    RunUpdate,
+    StreamChunk,
+    TriggerClient,
+)
 from trigger_client.testing import TriggerEmulator
 
 TASK = "generate-report"
@@ -48,6 +58,12 @@ LIFECYCLE: list[Any] = [
     ("set_metadata", {"metadata": {"progress": 1.0, "message": "uploading"}}),
     "complete",
 ]
+ANSWER_TASK = "answer-question"
+QUESTION = "What does trigger-client do?"
+ANSWER = (
+    "It follows Trigger.dev runs from Python as they change, and relays what a task streams "
+    "while it runs, chunk by chunk."
+)
 DEADLINE = 45.0  # seconds: each subscription gives up after this (the demo takes about 6)
 
 
@@ -221,6 +237,33 @@ def summarize(emu: TriggerEmulator, sync_seen: list[Run], async_seen: list[Run])
     ]
 
 
+def stream_an_answer(emu: TriggerEmulator, interval: float) -> str:
+    """Trigger a task that streams its answer, and print each chunk as it arrives."""
+    words = [word + " " for word in ANSWER.split(" ")]
+    steps: list[Any] = [
+        "dequeue",
+        "start",
+        ("stream", {"key": "answer", "chunks": words, "chunk_interval": interval / 8}),
+        "complete",
+    ]
+    print()
+    print(f'A streamed answer: {ANSWER_TASK} {{"question": "{QUESTION}"}}')
+    with TriggerClient(base_url=emu.base_url, access_token=emu.secret_key) as client:
+        handle = client.tasks.trigger(ANSWER_TASK, {"question": QUESTION})
+        emu.start_play(handle.id, steps, interval=interval / 2, output={"words": len(words)})
+        received: list[str] = []
+        status = None
+        for part in client.runs.subscribe_to_run(handle.id, timeout=DEADLINE).with_streams():
+            if isinstance(part, StreamChunk):
+                received.append(part.chunk)
+                print(part.chunk, end="", flush=True)
+            elif isinstance(part, RunUpdate) and part.run.status != status:
+                status = part.run.status
+                print(f"[{status}] ", end="", flush=True)
+    print()
+    return "".join(received).strip()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -239,10 +282,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         printer = Printer(color)
         printer.header()
         sync_seen, async_seen = asyncio.run(follow_both(emu, handle, printer, args.interval))
-        for line in summarize(emu, sync_seen, async_seen):
+        answer = stream_an_answer(emu, args.interval)
+        lines = summarize(emu, sync_seen, async_seen)
+        lines[-3:-3] = [
+            f"  5. {ANSWER_TASK} streamed its answer in {len(ANSWER.split())} chunks, and",
+            "     runs.subscribe_to_run(...).with_streams() yielded each one as it was written,",
+            "     between the run's own updates.",
+        ]
+        for line in lines:
             print(line)
     print(f"\n(demo finished in {time.monotonic() - started:.1f} s)")
-    return 0 if sync_seen[-1].is_success and async_seen[-1].is_success else 1
+    ok = sync_seen[-1].is_success and async_seen[-1].is_success and answer == ANSWER
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -157,6 +157,46 @@ def test_watch_json_prints_one_json_line_per_update(
     assert "REATTEMPTING" in [u["status"] for u in updates]
 
 
+STREAM_STEPS = [
+    "dequeue",
+    "start",
+    ("stream", {"key": "answer", "chunks": ["Hel", "lo", {"done": True}]}),
+    "complete",
+]
+
+
+def test_watch_streams_prints_each_chunk_as_it_arrives(
+    env: TriggerEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = env.create_run("chat", {"q": "hi"})
+    env.start_play(run_id, STREAM_STEPS, interval=0.2, output="Hello")
+    assert main(["watch", run_id, "--streams", "--timeout", "30"]) == 0
+    out = lines_of(capsys.readouterr().out)
+    assert [line for line in out if line.startswith("answer: ")] == [
+        "answer: Hel",
+        "answer: lo",
+        'answer: {"done": true}',
+    ]
+    assert out[-1] == 'output: "Hello"'
+    assert out[-2].startswith(f"{run_id} COMPLETED after ")
+
+
+def test_watch_streams_json(env: TriggerEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    run_id = env.create_run("chat")
+    env.start_play(run_id, STREAM_STEPS, interval=0.2)
+    assert main(["watch", run_id, "--streams", "--json", "--timeout", "30"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    chunks = [line for line in lines if "stream" in line]
+    assert chunks == [
+        {"stream": "answer", "chunk": "Hel"},
+        {"stream": "answer", "chunk": "lo"},
+        {"stream": "answer", "chunk": {"done": True}},
+    ]
+    runs = [line for line in lines if "stream" not in line]
+    assert runs[-1]["status"] == "COMPLETED" and runs[-1]["id"] == run_id
+    assert lines.index(chunks[0]) > 0  # after the run update that announced the stream
+
+
 def test_watch_poll_transport(env: TriggerEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     run_id = env.create_run("report")
     env.start_play(run_id, "success", interval=0.2, output=1)
@@ -213,6 +253,8 @@ def test_options_work_before_or_after_the_command(
         ["watch", "--tag", "t", "--batch", "batch_1"],
         ["watch", "--tag", "t", "--poll"],
         ["watch", "run_1", "--created-at", "1h"],
+        ["watch", "--tag", "t", "--streams"],
+        ["watch", "run_1", "--poll", "--streams"],
         ["watch", "run_1", "--timeout", "0"],
         ["watch", ".."],
         ["nope"],

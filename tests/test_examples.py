@@ -6,7 +6,9 @@ emulator, under a hard timeout; the FastAPI app is driven in-process through ASG
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,6 +70,15 @@ def test_demo_plays_a_run_and_says_what_happened(emulator: TriggerEmulator) -> N
     assert "What just happened" in out
     assert "QUEUED -> EXECUTING -> REATTEMPTING -> EXECUTING -> COMPLETED" in out
     assert "quarterly-sales-2026-q3.pdf" in out
+    # the streamed answer, printed chunk by chunk between the run's status changes
+    line = next(line for line in out.splitlines() if "It follows Trigger.dev" in line)
+    assert "[EXECUTING] It follows Trigger.dev runs from Python" in line
+    assert "[COMPLETED]" in line
+    assert re.sub(r"\[[A-Z_]+\] ", "", line).strip() == (
+        "It follows Trigger.dev runs from Python as they change, and relays what a task "
+        "streams while it runs, chunk by chunk."
+    )
+    assert "streamed its answer in 21 chunks" in out
     assert_no_secret(out + result.stderr)
 
 
@@ -203,7 +214,59 @@ async def test_fastapi_endpoint_hands_out_a_token_scoped_to_the_run(
     assert (await app_client.get("/reports/run_doesnotexist")).status_code == 404
 
 
+# -- fastapi_stream.py ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def stream_app_client(
+    monkeypatch: pytest.MonkeyPatch, emulator: TriggerEmulator
+) -> AsyncIterator[httpx.AsyncClient]:
+    pytest.importorskip("fastapi", reason="fastapi is not installed: pip install -e '.[dev]'")
+    monkeypatch.setenv("TRIGGER_API_URL", emulator.base_url)
+    monkeypatch.setenv("TRIGGER_SECRET_KEY", emulator.secret_key)
+    monkeypatch.delenv("TRIGGER_ACCESS_TOKEN", raising=False)
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    import fastapi_stream  # type: ignore[import-not-found,unused-ignore]
+
+    async with fastapi_stream.lifespan(fastapi_stream.app):
+        transport = httpx.ASGITransport(app=fastapi_stream.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            yield client
+    sys.modules.pop("fastapi_stream", None)
+
+
+@pytest.mark.anyio
+async def test_fastapi_stream_relays_the_tasks_answer_as_server_sent_events(
+    emulator: TriggerEmulator, stream_app_client: httpx.AsyncClient
+) -> None:
+    from httpx_sse import aconnect_sse
+
+    words = ["The ", "answer ", "is ", "42."]
+    steps = ["dequeue", "start", ("stream", {"key": "answer", "chunks": words}), "complete"]
+    emulator.engine.on_http_trigger = lambda run_id: emulator.start_play(
+        run_id, steps, interval=0.3, output={"words": 4}
+    )
+    try:
+        async with aconnect_sse(
+            stream_app_client, "GET", "/ask", params={"question": "what is it?"}
+        ) as source:
+            assert source.response.status_code == 200
+            run_id = source.response.headers["x-run-id"]
+            events = [(e.event, json.loads(e.data)) async for e in source.aiter_sse()]
+    finally:
+        emulator.engine.on_http_trigger = None
+    assert emulator.get_run(run_id)["taskIdentifier"] == "answer-question"
+    assert [data for event, data in events if event == "answer"] == words
+    assert "".join(data for event, data in events if event == "answer") == "The answer is 42."
+    statuses = [data["status"] for event, data in events if event == "status"]
+    assert events[0][0] == "status" and statuses[-1] == "COMPLETED"
+    assert len(statuses) == len(set(statuses))  # a status is sent when it changes
+    assert events[-1] == ("done", {"status": "COMPLETED", "output": {"words": 4}, "error": None})
+    assert [e for e, _ in events].count("done") == 1
+
+
 def test_every_example_is_tested() -> None:
     tested = {"demo.py", "blocking_script.py", "asyncio_service.py", "test_with_emulator.py"}
     tested.add("fastapi_app.py")
+    tested.add("fastapi_stream.py")
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested

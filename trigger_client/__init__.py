@@ -20,6 +20,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncTriggerClient
     from ._async._pagination import AsyncRunList
+    from ._async._streams import AsyncRunWithStreams, AsyncStreamSubscription
     from ._async._subscription import AsyncRunSubscription
     from ._exceptions import (
         APIConnectionError,
@@ -57,17 +58,20 @@ if TYPE_CHECKING:
     from ._protocol.listing import RunPage
     from ._protocol.retry import RetryPolicy
     from ._protocol.scopes import Scopes, flatten_scopes
+    from ._protocol.streams import RunUpdate, StreamChunk
     from ._protocol.superjson import SuperjsonError
     from ._protocol.tasks import BatchHandle, BatchItem, RunHandle, TriggerOptions
     from ._protocol.tokens import PublicTokenClaims, decode_public_token
     from ._sync._client import TriggerClient
     from ._sync._pagination import RunList
+    from ._sync._streams import RunWithStreams, StreamSubscription
     from ._sync._subscription import RunSubscription
 
 #: Module (relative to this package) -> the public names it provides, imported on first use.
 _LAZY: dict[str, tuple[str, ...]] = {
     "._async._client": ("AsyncTriggerClient",),
     "._async._pagination": ("AsyncRunList",),
+    "._async._streams": ("AsyncRunWithStreams", "AsyncStreamSubscription"),
     "._async._subscription": ("AsyncRunSubscription",),
     "._exceptions": (
         "APIConnectionError",
@@ -105,11 +109,13 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "._protocol.listing": ("RunPage",),
     "._protocol.retry": ("RetryPolicy",),
     "._protocol.scopes": ("Scopes", "flatten_scopes"),
+    "._protocol.streams": ("RunUpdate", "StreamChunk"),
     "._protocol.superjson": ("SuperjsonError",),
     "._protocol.tasks": ("BatchHandle", "BatchItem", "RunHandle", "TriggerOptions"),
     "._protocol.tokens": ("PublicTokenClaims", "decode_public_token"),
     "._sync._client": ("TriggerClient",),
     "._sync._pagination": ("RunList",),
+    "._sync._streams": ("RunWithStreams", "StreamSubscription"),
     "._sync._subscription": ("RunSubscription",),
 }
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
@@ -122,6 +128,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncRunList",
     "AsyncRunSubscription",
+    "AsyncRunWithStreams",
+    "AsyncStreamSubscription",
     "AsyncTriggerClient",
     "AuthenticationError",
     "BadRequestError",
@@ -149,9 +157,13 @@ __all__ = [
     "RunPage",
     "RunStatus",
     "RunSubscription",
+    "RunUpdate",
+    "RunWithStreams",
     "RunWaitTimeout",
     "Scopes",
     "SerializedError",
+    "StreamChunk",
+    "StreamSubscription",
     "SubscriptionTimeout",
     "SuperjsonError",
     "TriggerClient",

@@ -2,6 +2,7 @@
 
     trigger-client watch run_1234                 a live status line until the run finishes
     trigger-client watch run_1234 --json          one JSON line per update
+    trigger-client watch run_1234 --streams       also each chunk the run streams, as it arrives
     trigger-client watch --tag user:42            every run carrying a tag (never ends by itself)
     trigger-client watch --batch batch_1234       every run of a batch (never ends by itself)
     trigger-client token --run run_1234           print a public access token that can read a run
@@ -14,6 +15,7 @@ clients: ``TRIGGER_API_URL``, ``TRIGGER_SECRET_KEY`` or ``TRIGGER_ACCESS_TOKEN``
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -39,6 +41,7 @@ from ._exceptions import (
 )
 from ._protocol.credentials import clean_token
 from ._protocol.reachability import public_url
+from ._protocol.streams import StreamChunk
 from ._protocol.urls import normalize_base_url
 from ._version import __version__
 
@@ -201,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
         help="realtime columns to leave out, comma-separated, such as payload,output",
     )
     watch.add_argument(
+        "--streams",
+        action="store_true",
+        help="a single run: also print each chunk of every stream the run opens (LLM tokens, "
+        "log lines), as it arrives; with --json one line per chunk",
+    )
+    watch.add_argument(
         "--plain",
         action="store_true",
         help="plain lines even on a terminal (no redrawn status line, no colors)",
@@ -326,6 +335,8 @@ def _watch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--poll follows a single run: give a RUN_ID")
     if args.created_at and not args.tags:
         parser.error("--created-at goes with --tag")
+    if args.streams and (not args.run_id or args.poll):
+        parser.error("--streams follows the realtime streams of a single run: give a RUN_ID")
     out = sys.stdout
     single = bool(args.run_id)
     live = (
@@ -392,8 +403,15 @@ async def _follow(args: argparse.Namespace, display: _Display) -> Run | None:
                 if display.live:
                     tasks.start_soon(_tick, display)
                 try:
-                    async for run in subscription:
-                        display.update(run, single=bool(args.run_id))
+                    if args.streams:
+                        async for part in subscription.with_streams():
+                            if isinstance(part, StreamChunk):
+                                display.chunk(part.stream, part.chunk)
+                            else:
+                                display.update(part.run)
+                    else:
+                        async for run in subscription:
+                            display.update(run, single=bool(args.run_id))
                 except Exception as exc:  # re-raised below, outside the task group
                     failure = exc
                 finally:
@@ -451,6 +469,18 @@ class _Display:
             line = render.colorize_status(line, run)
         self._write(f"\r{line}\x1b[K")
         self._drawn = True
+
+    def chunk(self, stream: str, chunk: Any) -> None:
+        """One chunk of a stream: ``stream: text`` (JSON when it is not text), or a JSON line."""
+        if self.json_lines:
+            line = {"stream": stream, "chunk": render.to_json(chunk)}
+            self._write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+            return
+        text = chunk if isinstance(chunk, str) else json.dumps(render.to_json(chunk))
+        self.end_line()
+        self._write(f"{stream}: {text}\n")
+        if self.live and self._last is not None:
+            self._redraw(self._last)
 
     def end_line(self) -> None:
         """Leave the live line where it is and move below it."""

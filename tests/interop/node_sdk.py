@@ -514,6 +514,19 @@ class NodeSDK:
             trace_requests=trace_requests,
         ).wait()
 
+    def subscribe_run_streams(
+        self, run_id: str, *, chunks: int, timeout: float = 20.0
+    ) -> NodeResult:
+        """``runs.subscribeToRun(run_id).withStreams()`` until a finished run and ``chunks``
+        stream chunks were printed (``part`` events), an error, or ``timeout``."""
+        return self.run("subscribe-run-streams", run_id, "--chunks", str(chunks), timeout=timeout)
+
+    def start_subscribe_run_streams(
+        self, run_id: str, *, chunks: int, timeout: float = 20.0
+    ) -> NodeProcess:
+        """``subscribe_run_streams`` in the background."""
+        return self.start("subscribe-run-streams", run_id, "--chunks", str(chunks), timeout=timeout)
+
     def start_subscribe_tag(
         self,
         tags: str | Sequence[str],

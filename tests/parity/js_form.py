@@ -23,7 +23,7 @@ from trigger_client._serde import format_datetime
 
 #: Fields our Run has that the official 3.3.17 SDK does not yield (a deliberate difference:
 #: protocol-trigger.md preface, decision 2).
-NOT_IN_OFFICIAL = frozenset({"ttl"})
+NOT_IN_OFFICIAL = frozenset({"ttl", "realtime_streams"})
 
 
 def _sort_key(value: Any) -> str:

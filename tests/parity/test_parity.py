@@ -131,7 +131,9 @@ def compare(emu: TriggerEmulator, run_id: str, play: Callable[[], None]) -> None
 #: What the REST API cannot give the polling transport (documented in the README):
 #: `number` and `queuedAt` are not in the retrieve response, superjson payloads come back as plain
 #: JSON, and `ttl` is not yielded by the official realtime SDK.
-POLL_DIFFERENCES = frozenset({"ttl", "number", "queued_at", "payload", "output", "metadata"})
+POLL_DIFFERENCES = frozenset(
+    {"ttl", "number", "queued_at", "payload", "output", "metadata", "realtime_streams"}
+)
 
 
 def _without(run: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:

@@ -91,9 +91,13 @@ def wire_run(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+#: Beyond the seed: the realtimeStreams column, for v2 stream discovery (issue 15).
+ADDED_FIELDS = ["realtime_streams"]
+
+
 def test_run_has_exactly_the_seed_fields_with_the_seed_optionality() -> None:
     fields = attrs.fields(Run)
-    assert sorted(f.name for f in fields) == sorted(SEED_FIELDS)
+    assert sorted(f.name for f in fields) == sorted(SEED_FIELDS + ADDED_FIELDS)
     required = {f.name for f in fields if f.default is attrs.NOTHING}
     assert required == SEED_REQUIRED
 

@@ -236,6 +236,12 @@ class Run(RunHelpers, Model):
     """
     What went wrong, when the run failed.
     """
+    realtime_streams: list[str] = attrs.field(
+        factory=lambda: [], metadata={"json": "realtimeStreams"}
+    )
+    """
+    The keys of the realtime streams the run opened (the realtimeStreams column; empty when polled from the REST API).
+    """
 
 
 @attrs.define(frozen=True, kw_only=True, eq=False, repr=False)

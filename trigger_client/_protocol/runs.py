@@ -302,6 +302,7 @@ def run_from_row(row: RunShapeRow, *, payload: Any, output: Any, metadata: Any) 
         queued_at=_ms(row.queued_at),
         metadata=metadata,
         error=serialized_error(row.error),
+        realtime_streams=list(row.realtime_streams or ()),
     )
 
 
@@ -415,6 +416,7 @@ class CheckedRow(NamedTuple):
     output_type: str | None
     metadata: str | None
     metadata_type: str | None
+    realtime_streams: list[str]
 
     def run(self, *, payload: Any, output: Any, metadata: Any) -> Run:
         """The ``Run``, given the decoded packets (``run_from_row``'s result for the same row)."""
@@ -441,6 +443,7 @@ class CheckedRow(NamedTuple):
             queued_at=self.queued_at,
             metadata=metadata,
             error=self.error,
+            realtime_streams=self.realtime_streams,
         )
 
 
@@ -557,4 +560,5 @@ def checked_row(row: Mapping[str, Any]) -> CheckedRow | None:
         output_type,
         metadata,
         metadata_type,
+        list(streams) if streams is not None else [],
     )

@@ -23,6 +23,7 @@ from .._protocol.runs import is_finished, run_from_retrieve
 from .._serde import structure
 from ._auth_token import TokenSource
 from ._feeds import PollFeed, RealtimeFeed, RunFeed, retrieve_run
+from ._streams import StreamSubscription
 from ._subscription import RunSubscription
 from ._transport import decode_json
 
@@ -100,6 +101,32 @@ class RunsResource:
             stop_on_completion=stop_on_completion,
             timeout=timeout,
             describe=f"subscription to {run_id}",
+            streams_transport=http,
+        )
+
+    def subscribe_to_stream(
+        self,
+        run_id: RunRef,
+        stream_key: str,
+        *,
+        timeout: float | None = None,
+        start_after: str | None = None,
+        access_token: AccessToken | None = None,
+    ) -> StreamSubscription:
+        """The chunks of one realtime stream of a run (what the task streams under
+        ``stream_key``), decoded as the official SDK decodes them: JSON values, else the text.
+
+        It ends when the server ends the stream: after ``timeout`` seconds without a new chunk
+        (``Timeout-Seconds``, 1-600; the server's default is 15 s). A dropped connection resumes
+        after the last chunk received (``Last-Event-ID``); ``start_after`` starts after that chunk
+        id (the subscription's ``last_event_id``). Reads ``TRIGGER_STREAM_URL`` or the API URL.
+        """
+        return StreamSubscription(
+            self._with_token(access_token),
+            _run_id(run_id),
+            stream_key,
+            timeout=timeout,
+            start_after=start_after,
         )
 
     def subscribe_to_runs_with_tag(

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .._backends import RequestAborted, SyncBackend
-from .._exceptions import ClientClosedError, SubscriptionTimeout
+from .._exceptions import ClientClosedError, SubscriptionTimeout, TriggerError
 from .._generated.models import Run
 from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
 from .._protocol.wording import subscription_timeout_message
 from ._feeds import RunFeed
+from ._streams import RunWithStreams
+
+if TYPE_CHECKING:
+    from ._transport import Transport
 
 __all__ = ["RunSubscription"]
 
@@ -39,6 +44,7 @@ class RunSubscription:
         stop_on_completion: bool = True,
         timeout: float | None = None,
         describe: str = "subscription",
+        streams_transport: Transport | None = None,
     ) -> None:
         if timeout is not None:
             timeout = check_seconds(timeout, "timeout")
@@ -47,6 +53,7 @@ class RunSubscription:
         self._timeout = timeout
         self._deadline: float | None = None
         self._describe = describe
+        self._streams_transport = streams_transport
         # Accepted runs not yielded yet, last first (pop() from the end: no deque per subscription).
         self._pending: list[Run] = []
         self._latest: dict[str, Run] = {}
@@ -100,6 +107,24 @@ class RunSubscription:
             logger.debug("%s: %s finished (%s); closing", self._describe, run.id, run.status)
             self.close()
         return run
+
+    def with_streams(self, *, stream_timeout: float | None = None) -> RunWithStreams:
+        """The run updates and, interleaved in arrival order, the chunks of every stream the run
+        announces: ``RunUpdate(run)`` and ``StreamChunk(stream, chunk, run)`` parts.
+
+        Each stream is opened once, when a run update first lists it (``metadata["$$streams"]``,
+        else ``realtimeStreams``), and read from ``TRIGGER_STREAM_URL`` or the API URL. A stream
+        has ended when the server ends its response cleanly, which the server does after
+        ``stream_timeout`` seconds without a chunk (``Timeout-Seconds``, 1-600; default 15 s on
+        Trigger.dev); a dropped connection resumes after the last chunk. The parts end after the
+        run finished and every opened stream has ended, or at the subscription's ``timeout``
+        (``SubscriptionTimeout``). Use it instead of iterating the subscription itself.
+        """
+        if self._streams_transport is None:
+            raise TriggerError("with_streams() is available on runs.subscribe_to_run subscriptions")
+        return RunWithStreams(
+            self, self._streams_transport, timeout=self._timeout, stream_timeout=stream_timeout
+        )
 
     def _accept(self, run: Run) -> bool:
         """Whether ``run`` is news: not a repeat, and not older than what was already yielded."""

@@ -12,6 +12,7 @@ from ._faults import FaultMiddleware
 from ._ratelimit import RateLimitMiddleware
 from ._realtime import realtime_routes
 from ._rest import rest_routes
+from ._streams import stream_routes
 
 __all__ = ["build_app"]
 
@@ -24,7 +25,7 @@ def build_app(ctx: Context) -> ASGIApp:
     """The emulator's ASGI app: REST and realtime routes behind the (optional) API rate
     limiter, behind fault injection and the request log."""
     app = Starlette(
-        routes=[*rest_routes(), *realtime_routes()],
+        routes=[*rest_routes(), *realtime_routes(), *stream_routes()],
         exception_handlers={Exception: _internal_error},
     )
     app.state.ctx = ctx

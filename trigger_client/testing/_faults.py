@@ -40,7 +40,9 @@ __all__ = [
     "token_fingerprint",
 ]
 
-REALTIME_KINDS = frozenset({"stale_handle", "must_refetch"})
+# Passed on to the realtime routes (in the scope), which apply them; the stream kinds are built by
+# ``trigger_client.testing._streams``.
+REALTIME_KINDS = frozenset({"stale_handle", "must_refetch", "drop_stream", "slow_stream"})
 
 
 @dataclass(frozen=True)

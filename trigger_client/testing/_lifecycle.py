@@ -32,6 +32,7 @@ from ._packets import (
 )
 from ._state import Environment, Row, Store, TxWriter, new_run_ids
 from ._statuses import FINAL_STATUSES, INTERNAL_STATUSES
+from ._streams import RunStreams
 
 __all__ = [
     "LIFECYCLES",
@@ -122,6 +123,7 @@ class Engine:
         self._default_env = default_env
         self._attempt_started: dict[str, int] = {}
         self.on_http_trigger: Callable[[str], None] | None = None
+        self.streams = RunStreams(store, store.clock)
 
     # -- creation -----------------------------------------------------------------------------
     def _env(self, environment: Environment | str | None) -> Environment:
@@ -609,6 +611,25 @@ class Engine:
             row = self._row(run_id)
             self._require(row, {"DELAYED"}, "reschedule")
             return tx.update_run(row["id"], {"delayUntil": _when_ms(delay, tx.now_ms)})
+
+    def stream(
+        self,
+        run_id: str,
+        key: str,
+        chunks: Iterable[Any] = (),
+        *,
+        end: bool = True,
+        chunk_interval: float = 0.0,
+    ) -> None:
+        """The ``"stream"`` lifecycle step: announce stream ``key`` and write ``chunks`` to it
+        (``chunk_interval`` seconds apart), then end it unless ``end=False``."""
+        self.streams.announce(run_id, key)
+        for index, chunk in enumerate(chunks):
+            if index and chunk_interval > 0:
+                time.sleep(chunk_interval)
+            self.streams.append(run_id, key, chunk)
+        if end:
+            self.streams.end(run_id, key)
 
     def add_tags(self, run_id: str, tags: Iterable[str]) -> Row:
         with self.store.transaction() as tx:

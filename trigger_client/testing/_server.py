@@ -32,6 +32,7 @@ from ._lifecycle import Engine, Playback, Step, parse_duration_ms, play_steps
 from ._ratelimit import RateLimit, RateLimiter
 from ._shapes import ElectricShape, ElectricShapes, NativeFeeds
 from ._state import Environment, Row, Store
+from ._streams import RunStreams
 
 __all__ = ["TriggerEmulator"]
 
@@ -557,6 +558,21 @@ class TriggerEmulator:
 
     def _auto_play(self, run_id: str, lifecycle: str | Sequence[Step], interval: float) -> None:
         self.start_play(run_id, lifecycle, interval=interval)
+
+    # -- realtime streams -----------------------------------------------------------------------
+    @property
+    def streams(self) -> RunStreams:
+        """Every run's realtime streams (``inactivity_timeout``, ``set_version``, ``entries``)."""
+        return self.engine.streams
+
+    def append_stream(self, run_id: str, key: str, chunk: Any) -> str:
+        """Write ``chunk`` to the run's stream ``key`` as a task does (announcing the stream on
+        the run when it is new); returns the chunk's event id."""
+        return self.engine.streams.append(run_id, key, chunk)
+
+    def end_stream(self, run_id: str, key: str) -> None:
+        """End the stream: readers' responses end once every chunk is sent."""
+        self.engine.streams.end(run_id, key)
 
     # -- realtime control -----------------------------------------------------------------------
     def rotate_shapes(self, run_id: str | None = None, *, recreate: bool = True) -> list[str]:

@@ -1,0 +1,412 @@
+# Generated from trigger_client/_async/_streams.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+"""``AsyncStreamSubscription``: the chunks of one realtime stream of a run, resumed across drops.
+
+Server-Sent Events are parsed by httpx-sse over the client's own httpx client (so event hooks,
+mocks and proxies see the requests). A connection that fails or breaks mid-body is reopened with
+``Last-Event-ID`` after a jittered backoff, so no chunk is lost or repeated; a clean end of the
+response is the end of the stream (the server ends it after ``Timeout-Seconds`` without a chunk).
+401/403 refresh a callable access token once, then raise; other 4xx raise their typed error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Iterator
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
+
+from .._backends import RequestAborted, SyncAbortScope, SyncBackend
+from .._config import base_headers
+from .._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ClientClosedError,
+    RealtimeProtocolError,
+    SubscriptionTimeout,
+)
+from .._fan_in import Emit, ProducerFailed, SyncFanIn
+from .._generated.models import Run
+from .._protocol.responses import retry_after_seconds
+from .._protocol.retry import (
+    classify_exception,
+    classify_status,
+    connection_error_message,
+    untrusted_certificate,
+)
+from .._protocol.streams import (
+    RunUpdate,
+    StreamChunk,
+    StreamCursor,
+    StreamDecoder,
+    announced_streams,
+    stream_path,
+    timeout_seconds,
+)
+from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ._subscription import RunSubscription
+
+__all__ = [
+    "MAX_STREAM_ATTEMPTS",
+    "RunWithStreams",
+    "StreamSubscription",
+    "stream_base_url",
+]
+
+logger = logging.getLogger("trigger_client")
+
+#: Consecutive failed attempts (no event in between) after which the last error is raised.
+MAX_STREAM_ATTEMPTS = 10
+#: Read timeout of a stream response: the server sends a ``: ping`` every 10 s of silence.
+STREAM_READ_TIMEOUT = 45.0
+
+
+def stream_base_url(transport: Transport) -> str:
+    """``TRIGGER_STREAM_URL`` when set (as the official client reads it), else the API URL."""
+    return (os.environ.get("TRIGGER_STREAM_URL") or transport.base_url).rstrip("/")
+
+
+class StreamSubscription:
+    """An iterator of one stream's chunks (decoded: JSON values, else text); a context manager.
+
+    It ends when the server ends the stream cleanly; ``close()`` ends it at once.
+    ``last_event_id`` is the id of the last chunk yielded: pass it as ``start_after`` to resume.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        run_id: str,
+        stream_key: str,
+        *,
+        timeout: float | None = None,
+        start_after: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._run_id = run_id
+        self.stream_key = stream_key
+        self._url = stream_base_url(transport) + stream_path(run_id, stream_key)
+        self._cursor = StreamCursor(start_after or None, timeout_seconds(timeout))
+        self._abort = SyncAbortScope()
+        transport.token.guard.track(self._abort)  # closing the client aborts it
+        self._response: httpx.Response | None = None
+        self._events: Iterator[ServerSentEvent] | None = None
+        self._closed = False
+        self._refreshed = False
+        self._failures = 0
+        self._decoder = StreamDecoder(None)
+        self._pending: deque[tuple[str | None, Any, bool]] = deque()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {self._run_id}/{self.stream_key} {state}>"
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id of the last chunk received (None before the first)."""
+        return self._cursor.last_event_id
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __iter__(self) -> StreamSubscription:
+        return self
+
+    def __next__(self) -> Any:
+        while True:
+            if self._pending:
+                position, chunk, skip = self._pending.popleft()
+                self._cursor.advance(position)
+                if skip:
+                    continue
+                return chunk
+            event = self._next_event()
+            self._pending.extend(self._decoder.feed(event.event, event.data, event.id))
+
+    def _next_event(self) -> ServerSentEvent:
+        """The next event of the stream (raw), reconnecting after drops."""
+        while True:
+            if self._closed:
+                raise StopIteration
+            try:
+                if self._events is None:
+                    self._connect()
+                events = self._events
+                assert events is not None
+                event = self._abort.run(events.__next__)
+            except StopIteration:
+                logger.debug("stream %s: ended by the server", self.stream_key)
+                self.close()
+                raise
+            except RequestAborted:
+                self._aborted()
+            except SSEError as exc:  # a 2xx that is not text/event-stream: a proxy in the way
+                response = self._response
+                self.close()
+                raise RealtimeProtocolError(
+                    f"the stream endpoint did not answer with Server-Sent Events ({exc})",
+                    response=response,
+                ) from exc
+            except httpx.TransportError as exc:
+                self._drop()
+                self._backoff(exc, None)
+                continue
+            except BaseException:
+                self.close()
+                raise
+            self._failures = 0
+            self._refreshed = False
+            return event
+
+    def _connect(self) -> None:
+        """Open the SSE response (after the last event id), or raise what ends the stream."""
+        while True:
+            token = self._transport.token.get()
+            headers = {
+                **base_headers(self._transport.branch),
+                **self._cursor.headers(),
+                "authorization": f"Bearer {token}",
+            }
+            timeout = httpx.Timeout(
+                STREAM_READ_TIMEOUT, connect=self._transport.timeout.connect or 10.0
+            )
+            client = self._transport.http_client
+            request = client.build_request("GET", self._url, headers=headers, timeout=timeout)
+            response = self._abort.run(partial(client.send, request, stream=True))
+            status = response.status_code
+            if 200 <= status < 300:
+                self._response = response
+                self._decoder = StreamDecoder(response.headers.get("x-stream-version"))
+                self._events = EventSource(response).iter_sse().__iter__()
+                logger.debug("stream %s: connected (after %s)", self.stream_key, self.last_event_id)
+                return
+            self._abort.run(response.read)
+            response.close()
+            kind = classify_status(status, headers=response.headers)
+            if kind == "auth" and self._transport.token.refreshable and not self._refreshed:
+                self._refreshed = True
+                self._transport.token.refresh()
+                continue
+            error = self._transport.status_error(response, realtime=True)
+            if kind != "transient":
+                raise error
+            self._backoff(error, retry_after_seconds(response.headers, now=SyncBackend.wall()))
+
+    def _backoff(self, error: BaseException, retry_after: float | None) -> None:
+        """Wait before the next attempt, or raise once the attempts are used up."""
+        if untrusted_certificate(error) is not None or (
+            isinstance(error, httpx.TransportError) and classify_exception(error) == "fatal"
+        ):
+            self.close()
+            raise APIConnectionError(connection_error_message(error)) from error
+        self._failures += 1
+        if self._failures >= MAX_STREAM_ATTEMPTS:
+            self.close()
+            if isinstance(error, APIError):
+                raise error
+            if isinstance(error, httpx.TimeoutException):
+                raise APITimeoutError() from error
+            raise APIConnectionError(connection_error_message(error)) from error
+        delay = self._transport.retry_policy.delay(
+            self._failures - 1, retry_after=retry_after, random=SyncBackend.random
+        )
+        logger.debug(
+            "stream %s: %s; reconnecting after %s in %.2fs",
+            self.stream_key,
+            type(error).__name__,
+            self.last_event_id,
+            delay,
+        )
+        try:
+            self._abort.sleep(delay)
+        except RequestAborted:
+            self._aborted()
+
+    def _aborted(self) -> NoReturn:
+        """End after an abort: cleanly when this stream was closed, else (its client was closed)
+        with ``ClientClosedError``."""
+        closed_by_us = self._closed
+        self.close()
+        if closed_by_us:
+            raise StopIteration from None
+        raise ClientClosedError(
+            f"stream {self.stream_key} of {self._run_id} ended: its client was closed"
+        ) from None
+
+    def _drop(self) -> None:
+        response, self._response, self._events = self._response, None, None
+        if response is not None:
+            SyncBackend.close_quietly(response)
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.clear()
+        self._abort.abort()
+        self._drop()
+
+    def __enter__(self) -> StreamSubscription:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _RunsEnded:
+    pass
+
+
+class _StreamEnded:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+class RunWithStreams:
+    """The parts of ``subscription.with_streams()``: ``RunUpdate`` and ``StreamChunk``, in the
+    order they arrive; also a context manager. See ``AsyncRunSubscription.with_streams``."""
+
+    def __init__(
+        self,
+        subscription: RunSubscription,
+        transport: Transport,
+        *,
+        timeout: float | None,
+        stream_timeout: float | None,
+    ) -> None:
+        timeout_seconds(stream_timeout)  # a bad value fails here, not in a background reader
+        self._subscription = subscription
+        self._transport = transport
+        self._timeout = timeout
+        self._stream_timeout = stream_timeout
+        self._fan = SyncFanIn()
+        self._streams: dict[str, StreamSubscription] = {}
+        self._open_streams = 0
+        self._runs_done = False
+        self._started = False
+        self._closed = False
+        self._deadline: float | None = None
+        self.last_run: Run | None = None
+        """The last run update yielded, or None before the first."""
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<{type(self).__name__} {state}, streams {sorted(self._streams)}>"
+
+    @property
+    def streams(self) -> list[str]:
+        """The keys of the streams opened so far, in the order the run announced them."""
+        return list(self._streams)
+
+    def __iter__(self) -> RunWithStreams:
+        return self
+
+    def __next__(self) -> RunUpdate | StreamChunk:
+        if self._closed:
+            raise StopIteration
+        if not self._started:
+            self._started = True
+            if self._timeout is not None:
+                self._deadline = SyncBackend.monotonic() + self._timeout
+            self._fan.open()
+            self._fan.spawn(self._pump_runs)
+        try:
+            while True:
+                if self._runs_done and self._open_streams == 0:
+                    self.close()
+                    raise StopIteration
+                left = None
+                if self._deadline is not None:
+                    left = self._deadline - SyncBackend.monotonic()
+                try:
+                    item = self._fan.get(left)
+                except TimeoutError:
+                    self.close()
+                    raise SubscriptionTimeout(
+                        f"with_streams() reached its timeout of {self._timeout}s",
+                        last_run=self.last_run,
+                    ) from None
+                if isinstance(item, Run):
+                    self.last_run = item
+                    for key in announced_streams(item):
+                        if key not in self._streams:
+                            self._open(key, item)
+                    return RunUpdate(item)
+                if isinstance(item, StreamChunk):
+                    return item
+                if isinstance(item, _StreamEnded):
+                    self._open_streams -= 1
+                elif isinstance(item, _RunsEnded):
+                    self._runs_done = True
+                elif isinstance(item, ProducerFailed):
+                    raise item.error
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, key: str, run: Run) -> None:
+        stream = StreamSubscription(self._transport, run.id, key, timeout=self._stream_timeout)
+        self._streams[key] = stream
+        self._open_streams += 1
+
+        def pump(emit: Emit) -> None:
+            try:
+                while True:
+                    try:
+                        chunk = stream.__next__()
+                    except StopIteration:
+                        break
+                    emit(StreamChunk(key, chunk, run))
+            except Exception as exc:
+                emit(ProducerFailed(exc))
+                return
+            finally:
+                SyncBackend.close_quietly(stream)
+            emit(_StreamEnded(key))
+
+        self._fan.spawn(pump)
+
+    def _pump_runs(self, emit: Emit) -> None:
+        try:
+            for run in self._subscription:
+                emit(run)
+        except Exception as exc:
+            emit(ProducerFailed(exc))
+            return
+        emit(_RunsEnded())
+
+    def close(self) -> None:
+        """Stop the run updates and every stream. Safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._subscription.close()
+        for stream in self._streams.values():
+            stream.close()
+        self._fan.close()
+
+    def __enter__(self) -> RunWithStreams:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
