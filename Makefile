@@ -41,10 +41,11 @@ codegen-check: $(STAMP) ## fail when generated code is stale or hand-edited
 	$(PY) -m datamodel_code_generator --check
 	$(PY) codegen/gen_sync.py --check
 
-lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
+lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict, 100% type completeness (pyright)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	PATH="$(abspath $(VENV))/bin:$$PATH" basedpyright --verifytypes trigger_client --ignoreexternal
 
 check: codegen-check lint test ## everything CI runs
 

@@ -167,7 +167,7 @@ class AsyncAbortScope:
 
     def __init__(self) -> None:
         self._scope: anyio.CancelScope | None = None
-        self.aborted = False
+        self.aborted: bool = False
 
     async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
         if self.aborted:
@@ -199,7 +199,7 @@ class SyncAbortScope:
     def __init__(self) -> None:
         self._thread: int | None = None
         self._wake = threading.Event()
-        self.aborted = False
+        self.aborted: bool = False
 
     def run(self, fn: Callable[[], T]) -> T:
         if self.aborted:

@@ -45,9 +45,9 @@ class ShapeResponse:
     __slots__ = ("content", "headers", "status_code")
 
     def __init__(self, status_code: int, headers: dict[str, str], content: bytes) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.content = content
+        self.status_code: int = status_code
+        self.headers: dict[str, str] = headers
+        self.content: bytes = content
 
 
 def direct_origin(base_url: str) -> httpcore.Origin | None:

@@ -41,7 +41,7 @@ class AsyncConnectionPools:
         self._load: dict[int, int] = {}
         self._closed = False
         self._realtime: dict[tuple[bytes, bytes, int], AsyncRealtimeConnections] = {}
-        self.main = http_client or self._new_shard()
+        self.main: httpx.AsyncClient = http_client or self._new_shard()
 
     @property
     def owns_http(self) -> bool:

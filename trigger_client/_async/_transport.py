@@ -60,7 +60,7 @@ class AsyncTransport:
         retry_policy: RetryPolicy,
         branch: str | None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         #: The base URL's own path (a prefix of every realtime target), split once.
         self._base_path = urlsplit(self.base_url).path
         self.token = token
@@ -68,7 +68,7 @@ class AsyncTransport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools = pools or AsyncConnectionPools(timeout, http_client)
+        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(timeout, http_client)
         self._client = self.pools.main
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None

@@ -42,7 +42,7 @@ class ConnectionPools:
         self._load: dict[int, int] = {}
         self._closed = False
         self._realtime: dict[tuple[bytes, bytes, int], RealtimeConnections] = {}
-        self.main = http_client or self._new_shard()
+        self.main: httpx.Client = http_client or self._new_shard()
 
     @property
     def owns_http(self) -> bool:

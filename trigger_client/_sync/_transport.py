@@ -61,7 +61,7 @@ class Transport:
         retry_policy: RetryPolicy,
         branch: str | None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         #: The base URL's own path (a prefix of every realtime target), split once.
         self._base_path = urlsplit(self.base_url).path
         self.token = token
@@ -69,7 +69,7 @@ class Transport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools = pools or ConnectionPools(timeout, http_client)
+        self.pools: ConnectionPools = pools or ConnectionPools(timeout, http_client)
         self._client = self.pools.main
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
