@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean
+.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean dist wheel-smoke
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,16 @@ lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict, 100% type comp
 	$(PY) -m mypy
 	PATH="$(abspath $(VENV))/bin:$$PATH" basedpyright --verifytypes trigger_client --ignoreexternal
 
-check: codegen-check lint test ## everything CI runs
+dist: $(STAMP) ## build the sdist and the wheel into dist/ and check them (twine, check-wheel-contents)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(VENV)/bin/check-wheel-contents dist/*.whl
+
+wheel-smoke: dist ## install the built wheel alone in a fresh venv; run the seed's example on an emulator
+	$(PY) tests/dist/wheel_smoke.py dist
+
+check: codegen-check lint test wheel-smoke ## everything CI runs
 
 demo: $(STAMP) ## run the SDK on the embedded emulator
 	$(PY) examples/demo.py
