@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean dist wheel-smoke
+.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench interop-setup clean dist wheel-smoke docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,10 @@ dist: $(STAMP) ## build the sdist and the wheel into dist/ and check them (twine
 wheel-smoke: dist ## install the built wheel alone in a fresh venv; run the seed's example on an emulator
 	$(PY) tests/dist/wheel_smoke.py dist
 
-check: codegen-check lint test wheel-smoke ## everything CI runs
+docs: $(STAMP) ## build the documentation site and API reference into site/ (--strict)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
+check: codegen-check lint test docs wheel-smoke ## everything CI runs
 
 demo: $(STAMP) ## run the SDK on the embedded emulator
 	$(PY) examples/demo.py
@@ -65,4 +68,4 @@ bench: setup ## benchmarks against the official TypeScript SDK
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules
+	rm -rf $(VENV) tests/interop/node_modules site dist
