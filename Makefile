@@ -74,7 +74,7 @@ dist: $(STAMP) ## build the sdist and the wheel into dist/ and check them (twine
 	$(VENV)/bin/check-wheel-contents dist/*.whl
 
 wheel-smoke: dist ## install the built wheel alone in a fresh venv; run the seed's example on an emulator
-	$(PY) tests/dist/wheel_smoke.py dist
+	$(PY) tests/packaging/wheel_smoke.py dist
 
 docs: $(STAMP) ## build the documentation site and API reference into site/ (--strict)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
