@@ -59,7 +59,15 @@ def _venv(path: Path, requirement: str) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     python = path / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            requirement,
+        ],
         check=True,
     )
     return python
@@ -140,7 +148,9 @@ def main() -> None:
         unwanted = installed & {"starlette", "uvicorn", "pytest", "fastapi"}
         if unwanted:
             raise SystemExit(f"the wheel alone installed {sorted(unwanted)}")
-        origin = _run_script(client, "import trigger_client; print(trigger_client.__file__)", {}, work)
+        origin = _run_script(
+            client, "import trigger_client; print(trigger_client.__file__)", {}, work
+        )
         if not origin[-1].startswith(str(work / "client")):
             raise SystemExit(f"trigger_client imported from {origin[-1]}, not the wheel")
         extra = _installed(emulator) - installed
