@@ -5,8 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 PYTEST_ARGS ?=
+# The other supported Pythons, found with pyenv (any patch version) or else on PATH; each gets a venv
+# of its own (.venv-3.12, ...) and runs these tests (the whole suite runs on $(PYTHON)).
+OTHER_PYTHONS ?= 3.12 3.13
+OTHER_PYTHONS_TESTS ?= tests/unit tests/emulator tests/parity tests/_async tests/test_asyncio_stream.py
 
-.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench mutation interop-setup clean
+.PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench mutation interop-setup clean dist wheel-smoke docs test-pythons
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +31,22 @@ interop-setup: $(NODE_STAMP)
 test: setup ## the whole test suite (unit, emulator, parity, interop, chaos seeds for CI)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+test-pythons: setup ## unit, emulator, parity and async client tests on Python 3.12 and 3.13 (pyenv)
+	@set -e; for v in $(OTHER_PYTHONS); do \
+	  py="$$(pyenv prefix $$v 2>/dev/null | head -n1)/bin/python$$v"; \
+	  if [ ! -x "$$py" ]; then py="$$(command -v python$$v || true)"; fi; \
+	  if [ -z "$$py" ]; then echo "Python $$v not found (pyenv install $$v)"; exit 1; fi; \
+	  venv=".venv-$$v"; \
+	  if [ ! -f "$$venv/.installed" ] || [ pyproject.toml -nt "$$venv/.installed" ]; then \
+	    rm -rf "$$venv"; "$$py" -m venv "$$venv"; \
+	    "$$venv/bin/python" -m pip install --quiet --upgrade pip; \
+	    "$$venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	    touch "$$venv/.installed"; \
+	  fi; \
+	  echo "== Python $$("$$venv/bin/python" --version | cut -d' ' -f2): $(OTHER_PYTHONS_TESTS)"; \
+	  "$$venv/bin/python" -m pytest -q $(OTHER_PYTHONS_TESTS) $(PYTEST_ARGS); \
+	done
+
 test-fast: $(STAMP) ## unit tests only
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
@@ -41,12 +61,25 @@ codegen-check: $(STAMP) ## fail when generated code is stale or hand-edited
 	$(PY) -m datamodel_code_generator --check
 	$(PY) codegen/gen_sync.py --check
 
-lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict
+lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict, 100% type completeness (pyright)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	PATH="$(abspath $(VENV))/bin:$$PATH" basedpyright --verifytypes trigger_client --ignoreexternal
 
-check: codegen-check lint test ## everything CI runs
+dist: $(STAMP) ## build the sdist and the wheel into dist/ and check them (twine, check-wheel-contents)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(VENV)/bin/check-wheel-contents dist/*.whl
+
+wheel-smoke: dist ## install the built wheel alone in a fresh venv; run the seed's example on an emulator
+	$(PY) tests/packaging/wheel_smoke.py dist
+
+docs: $(STAMP) ## build the documentation site and API reference into site/ (--strict)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
+check: codegen-check lint test test-pythons docs wheel-smoke ## everything CI runs
 
 demo: $(STAMP) ## run the SDK on the embedded emulator
 	$(PY) examples/demo.py
@@ -61,4 +94,4 @@ mutation: $(STAMP) ## mutation testing of trigger_client/_protocol/ (mutmut); sc
 	$(PY) codegen/mutation_report.py
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules mutants mutants.log
+	rm -rf $(VENV) .venv-3.* tests/interop/node_modules site dist mutants mutants.log

@@ -5,10 +5,8 @@ access token; retrieve, list, cancel, replay and reschedule runs; trigger tasks 
 ``tasks.batch_trigger``); mint public tokens.
 """
 
-from __future__ import annotations
-
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._default import auth, configure, runs, tasks
 from ._version import __version__
@@ -183,7 +181,7 @@ __all__ = [
 
 if not TYPE_CHECKING:  # the type checker sees the imports above, and no catch-all attribute
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> object:
         module = _LAZY_MODULE.get(name)
         if module is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -193,4 +191,5 @@ if not TYPE_CHECKING:  # the type checker sees the imports above, and no catch-a
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # The public names, not what the module imports for itself (importlib, TYPE_CHECKING).
+    return sorted(__all__)

@@ -165,7 +165,7 @@ class AsyncAbortScope:
 
     def __init__(self) -> None:
         self._scope: anyio.CancelScope | None = None
-        self.aborted = False
+        self.aborted: bool = False
 
     async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
         if self.aborted:
@@ -200,7 +200,7 @@ class SyncAbortScope:
         self._lock = threading.Lock()
         self._reading: httpcore.NetworkStream | None = None
         self._wake = threading.Event()
-        self.aborted = False
+        self.aborted: bool = False
 
     def run(self, fn: Callable[[], T]) -> T:
         if self.aborted:

@@ -73,7 +73,7 @@ class AsyncTransport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools = pools or AsyncConnectionPools(timeout, http_client)
+        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(timeout, http_client)
         self._client = self.pools.main
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None

@@ -74,7 +74,7 @@ class Transport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools = pools or ConnectionPools(timeout, http_client)
+        self.pools: ConnectionPools = pools or ConnectionPools(timeout, http_client)
         self._client = self.pools.main
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None

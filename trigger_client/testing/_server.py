@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ._app import build_app
 from ._auth import sign_public_token
@@ -158,13 +159,13 @@ class TriggerEmulator:
         self.backend: Backend = backend
         self.host = host
         self._requested_port = port
-        self.clock = as_clock(clock)
-        self.store = Store(self.clock)
+        self.clock: Clock = as_clock(clock)
+        self.store: Store = Store(self.clock)
         self.environment: Environment = self.store.add_environment(api_key=secret_key)
-        self.engine = Engine(self.store, lambda: self.environment)
-        self.electric = ElectricShapes(self.store, chunk_rows=snapshot_chunk_rows)
-        self.native = NativeFeeds(self.store, jitter_ratio=native_jitter)
-        self.faults = Faults()
+        self.engine: Engine = Engine(self.store, lambda: self.environment)
+        self.electric: ElectricShapes = ElectricShapes(self.store, chunk_rows=snapshot_chunk_rows)
+        self.native: NativeFeeds = NativeFeeds(self.store, jitter_ratio=native_jitter)
+        self.faults: Faults = Faults()
         self._request_log = RequestLog()
         max_age = parse_duration_ms(realtime_max_created_at_age)
         if max_age is None:
@@ -184,7 +185,7 @@ class TriggerEmulator:
             presign_secret=secrets.token_bytes(32),
         )
         self.rate_limit = rate_limit
-        self.app = build_app(self._ctx)
+        self.app: ASGIApp = build_app(self._ctx)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

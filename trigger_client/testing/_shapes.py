@@ -140,7 +140,7 @@ class LongPoll:
         self._store = store
         self._receive = receive
         self._watcher: asyncio.Task[None] | None = None
-        self.disconnected = False
+        self.disconnected: bool = False
 
     async def _watch(self) -> None:
         while True:
@@ -257,7 +257,7 @@ class ElectricShape:
         self.entries: list[dict[str, Any]] = []
         self.expired = False
         self.replaced_by: str | None = None
-        self.last_used = time.monotonic()
+        self.last_used: float = time.monotonic()
 
     @property
     def last_offset(self) -> Offset:

@@ -202,8 +202,8 @@ class Store:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.lock = threading.RLock()
-        self.notifier = Notifier()
+        self.lock: threading.RLock = threading.RLock()
+        self.notifier: Notifier = Notifier()
         self.environments: dict[str, Environment] = {}
         self._env_by_key: dict[str, Environment] = {}
         self._additional_keys: dict[str, Environment] = {}
@@ -213,8 +213,8 @@ class Store:
         self.batch_ids_by_friendly: dict[str, str] = {}
         self.blobs: dict[tuple[str, str], Blob] = {}
         self.run_numbers: dict[tuple[str, str], int] = {}
-        self.lsn = 24_000_000
-        self.xid = 750
+        self.lsn: int = 24_000_000
+        self.xid: int = 750
         self.closing = False
         self._listeners: list[CommitListener] = []
         self._local = threading.local()
