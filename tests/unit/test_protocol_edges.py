@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from trigger_client import APIResponseValidationError, Scopes
-from trigger_client._protocol.http1 import header_block, request_line
 from trigger_client._protocol.packets import decode_downloaded_packet, encode_packet
 from trigger_client._protocol.retry import (
     classify_exception,
@@ -153,21 +152,6 @@ def test_a_downloaded_store_reference_is_refused() -> None:
 def test_a_packet_keeps_non_ascii_text() -> None:
     data, _ = encode_packet({"text": "é"})
     assert "é" in data  # not escaped
-
-
-# -- HTTP/1.1 request heads --------------------------------------------------------------------
-
-
-def test_request_head_errors() -> None:
-    assert request_line(b"GET", b"/a?b=1") == b"GET /a?b=1 HTTP/1.1\r\n"
-    with pytest.raises(ValueError, match=r"^invalid method b'G T'$"):
-        request_line(b"G T", b"/")
-    with pytest.raises(ValueError, match="^invalid request target$"):
-        request_line(b"GET", b"/a b")
-    with pytest.raises(ValueError, match=r"^invalid header b'x-a'$"):
-        header_block([(b"x-a", b" padded")])
-    with pytest.raises(ValueError, match=r"^invalid header b'x-a'$"):
-        header_block([(b"x-a", b"tab\t")])
 
 
 # -- tokens ------------------------------------------------------------------------------------
