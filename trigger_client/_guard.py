@@ -35,7 +35,7 @@ class SyncClientGuard:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tracked: weakref.WeakSet[_Abortable] = weakref.WeakSet()
-        self.closed = False
+        self.closed: bool = False
 
     def check(self) -> None:
         """Raise ``ClientClosedError`` once the client is closed."""

@@ -36,7 +36,7 @@ class AsyncTokenSource:
         guard: AsyncClientGuard | None = None,
     ) -> None:
         """``source`` names where a string ``token`` came from in the error for an unusable one."""
-        self.guard = guard or AsyncClientGuard()
+        self.guard: AsyncClientGuard = guard or AsyncClientGuard()
         if isinstance(token, str):
             token = clean_token(token, source)
         elif token is not None and not callable(token):

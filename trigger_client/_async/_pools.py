@@ -27,7 +27,7 @@ class AsyncConnectionPools:
         self._user_client = http_client
         self._closed = False
         self._realtime: dict[tuple[str, str, int], AsyncRealtimeConnections] = {}
-        self.main = http_client or AsyncBackend.default_http_client(timeout)
+        self.main: httpx.AsyncClient = http_client or AsyncBackend.default_http_client(timeout)
         self._through_httpx = AsyncRealtimeHttpx(self.main)
 
     def realtime(self, base: BaseUrl) -> AsyncShapeSender:

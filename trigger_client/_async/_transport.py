@@ -62,7 +62,7 @@ class AsyncTransport:
         retry_policy: RetryPolicy,
         branch: str | None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         #: The base URL split once (scheme, host, port, path prefix of every realtime target).
         try:
             self._base = BaseUrl(self.base_url)

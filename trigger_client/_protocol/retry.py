@@ -106,12 +106,12 @@ class Backoff:
         max_retries: int | None = None,
         deadline: float | None = None,
     ) -> None:
-        self.policy = policy
-        self.random = random
-        self.clock = clock
-        self.max_retries = max_retries
-        self.deadline = deadline
-        self.attempt = 0
+        self.policy: RetryPolicy = policy
+        self.random: Callable[[], float] = random
+        self.clock: Callable[[], float] = clock
+        self.max_retries: int | None = max_retries
+        self.deadline: float | None = deadline
+        self.attempt: int = 0
 
     def can_retry(self) -> bool:
         """False once ``max_retries`` retries were made."""

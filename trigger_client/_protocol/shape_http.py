@@ -39,18 +39,18 @@ class BaseUrl:
     __slots__ = ("host", "host_header", "path", "port", "scheme", "url")
 
     def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
+        self.url: str = url.rstrip("/")
         parts = urlsplit(self.url)
-        self.scheme = parts.scheme.lower()
+        self.scheme: str = parts.scheme.lower()
         if self.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL with a host: {url!r}")
         default_port = 443 if self.scheme == "https" else 80
         port = parts.port  # ValueError when out of range
-        self.port = port or default_port
-        self.host = parts.hostname  # lower-cased, without IPv6 brackets
+        self.port: int = port or default_port
+        self.host: str = parts.hostname  # lower-cased, without IPv6 brackets
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        self.host_header = shown if self.port == default_port else f"{shown}:{self.port}"
-        self.path = parts.path
+        self.host_header: str = shown if self.port == default_port else f"{shown}:{self.port}"
+        self.path: str = parts.path
 
     def target(self, path: str, params: Iterable[tuple[str, str]]) -> str:
         """The request target (path and query, percent-encoded) of ``path`` under this URL.
@@ -74,10 +74,10 @@ class ShapeHttpRequest:
         headers: Sequence[tuple[bytes, bytes]],
         timeouts: Mapping[str, float | None],
     ) -> None:
-        self.base = base
-        self.target = target
-        self.headers = headers
-        self.timeouts = timeouts
+        self.base: BaseUrl = base
+        self.target: str = target
+        self.headers: Sequence[tuple[bytes, bytes]] = headers
+        self.timeouts: Mapping[str, float | None] = timeouts
 
     @property
     def url(self) -> str:
@@ -100,15 +100,15 @@ class ShapeResponse:
         content: bytes,
         url: str,
     ) -> None:
-        self.status_code = status_code
-        self.header_list = header_list
+        self.status_code: int = status_code
+        self.header_list: Sequence[tuple[str, str]] = header_list
         headers: dict[str, str] = {}
         for name, value in header_list:
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        self.headers = headers
-        self.content = content
-        self.url = url
+        self.headers: dict[str, str] = headers
+        self.content: bytes = content
+        self.url: str = url
 
 
 def decode_content(body: bytes, encoding: str | None) -> bytes:

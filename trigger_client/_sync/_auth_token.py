@@ -37,7 +37,7 @@ class TokenSource:
         guard: SyncClientGuard | None = None,
     ) -> None:
         """``source`` names where a string ``token`` came from in the error for an unusable one."""
-        self.guard = guard or SyncClientGuard()
+        self.guard: SyncClientGuard = guard or SyncClientGuard()
         if isinstance(token, str):
             token = clean_token(token, source)
         elif token is not None and not callable(token):

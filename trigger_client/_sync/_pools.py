@@ -26,7 +26,7 @@ class ConnectionPools:
         self._user_client = http_client
         self._closed = False
         self._realtime: dict[tuple[str, str, int], RealtimeConnections] = {}
-        self.main = http_client or SyncBackend.default_http_client(timeout)
+        self.main: httpx.Client = http_client or SyncBackend.default_http_client(timeout)
         self._through_httpx = RealtimeHttpx(self.main)
 
     def realtime(self, base: BaseUrl) -> ShapeSender:

@@ -123,7 +123,7 @@ class Engine:
         self._default_env = default_env
         self._attempt_started: dict[str, int] = {}
         self.on_http_trigger: Callable[[str], None] | None = None
-        self.streams = RunStreams(store, store.clock)
+        self.streams: RunStreams = RunStreams(store, store.clock)
 
     # -- creation -----------------------------------------------------------------------------
     def _env(self, environment: Environment | str | None) -> Environment:
