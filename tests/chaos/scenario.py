@@ -562,6 +562,8 @@ def state_of_row(row: Mapping[str, Any], transport: Transport) -> RunState:
         "duration_ms": row["usageDurationMs"],
         "cost_in_cents": row["costInCents"],
         "base_cost_in_cents": row["baseCostInCents"],
+        # the REST body has no realtimeStreams (only the realtime shape row does)
+        "realtime_streams": [] if polled else list(row.get("realtimeStreams") or []),
     }
     for name, column in _TIMESTAMPS.items():
         state[name] = None if polled and name == "queued_at" else row.get(column)

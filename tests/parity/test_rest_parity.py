@@ -472,6 +472,7 @@ STATUS_HELPERS: dict[str, Callable[[Run], bool]] = {
 #: Fields of our Run that the official retrieve result does not have, each with the reason.
 OURS_ONLY: dict[str, str] = {
     "number": "the realtime row's run number; the REST body has none (0 after a retrieve)",
+    "realtime_streams": "a run's v2 streams are listed in the realtime row only; [] after a retrieve",
 }
 
 
