@@ -17,7 +17,7 @@ from typing import Literal
 import attrs
 import httpx
 
-from .server_rules import NOT_FOUND_RETRY_SECONDS
+from .server_rules import NOT_FOUND_RETRY_SECONDS, should_retry_flag
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -152,28 +152,12 @@ def classify_status(status: int, *, headers: Mapping[str, str] | None = None) ->
         return "auth"
     if status == 409:
         return "refetch"
-    should_retry = _header(headers, "x-should-retry")
+    should_retry = should_retry_flag(headers)
     if should_retry is not None:
-        flag = should_retry.strip().lower()
-        if flag == "true":
-            return "transient"
-        if flag == "false":
-            return "fatal"
+        return "transient" if should_retry else "fatal"
     if status in _TRANSIENT or 500 <= status < 600:
         return "transient"
     return "fatal"
-
-
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    if headers is None:
-        return None
-    value = headers.get(name)
-    if value is not None:
-        return value
-    for key, item in headers.items():
-        if key.lower() == name:
-            return item
-    return None
 
 
 def untrusted_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:

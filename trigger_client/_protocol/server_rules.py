@@ -22,6 +22,7 @@ __all__ = [
     "lagging_not_found",
     "new_request_idempotency_key",
     "rejected_before_route",
+    "should_retry_flag",
 ]
 
 #: The header the trigger routes de-duplicate a retried request by (row R-IDEM-REQUEST).
@@ -37,16 +38,16 @@ def new_request_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+def should_retry_flag(headers: Mapping[str, str] | None) -> bool | None:
+    """The server's ``x-should-retry`` answer (any case of the header's name): True, False, or
+    None when absent or neither ``true`` nor ``false``."""
     if headers is None:
         return None
-    value = headers.get(name)
-    if value is not None:
-        return value
-    for key, item in headers.items():
-        if key.lower() == name:
-            return item
-    return None
+    value = headers.get("x-should-retry")
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == "x-should-retry"), None)
+    flag = None if value is None else value.strip().lower()
+    return True if flag == "true" else False if flag == "false" else None
 
 
 def rejected_before_route(status: int, headers: Mapping[str, str] | None) -> bool:
@@ -55,8 +56,7 @@ def rejected_before_route(status: int, headers: Mapping[str, str] | None) -> boo
     R-RATELIMIT-429). A 429 that says ``x-should-retry: false`` is not retried."""
     if status != 429:
         return False
-    flag = _header(headers, "x-should-retry")
-    return flag is None or flag.strip().lower() != "false"
+    return should_retry_flag(headers) is not False
 
 
 def lagging_not_found(status: int, headers: Mapping[str, str] | None) -> bool:
@@ -64,8 +64,7 @@ def lagging_not_found(status: int, headers: Mapping[str, str] | None) -> bool:
     database but not yet on the read replica the route reads (row R-404-LAG)."""
     if status != 404:
         return False
-    flag = _header(headers, "x-should-retry")
-    return flag is not None and flag.strip().lower() == "true"
+    return should_retry_flag(headers) is True
 
 
 @attrs.define
