@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # The other supported Pythons, found with pyenv (any patch version) or else on PATH; each gets a venv
 # of its own (.venv-3.12, ...) and runs these tests (the whole suite runs on $(PYTHON)).
 OTHER_PYTHONS ?= 3.12 3.13
-OTHER_PYTHONS_TESTS ?= tests/unit tests/emulator tests/parity tests/_async tests/test_asyncio_stream.py
+OTHER_PYTHONS_TESTS ?= tests/unit tests/emulator tests/parity tests/conformance tests/_async
 
 .PHONY: setup test test-fast test-long codegen codegen-check lint check demo bench mutation interop-setup clean dist wheel-smoke docs test-pythons
 
@@ -31,7 +31,7 @@ interop-setup: $(NODE_STAMP)
 test: setup ## the whole test suite (unit, emulator, parity, interop, chaos seeds for CI)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-pythons: setup ## unit, emulator, parity and async client tests on Python 3.12 and 3.13 (pyenv)
+test-pythons: setup ## unit, emulator, parity, conformance and async client tests on Python 3.12 and 3.13 (pyenv)
 	@set -e; for v in $(OTHER_PYTHONS); do \
 	  py="$$(pyenv prefix $$v 2>/dev/null | head -n1)/bin/python$$v"; \
 	  if [ ! -x "$$py" ]; then py="$$(command -v python$$v || true)"; fi; \
