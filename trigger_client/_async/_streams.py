@@ -100,7 +100,8 @@ class AsyncStreamSubscription:
         self._events: AsyncIterator[ServerSentEvent] | None = None
         self._closed = False
         self._refreshed = False
-        self._failures = 0
+        # consecutive failed attempts (no event in between): MAX_STREAM_ATTEMPTS, then raise
+        self._retries = transport.backoff(max_retries=MAX_STREAM_ATTEMPTS - 1)
         self._decoder = StreamDecoder(None)
         self._pending: deque[tuple[str | None, Any, bool]] = deque()
 
@@ -162,7 +163,7 @@ class AsyncStreamSubscription:
             except BaseException:
                 await self.aclose()
                 raise
-            self._failures = 0
+            self._retries.reset()
             self._refreshed = False
             return event
 
@@ -209,17 +210,14 @@ class AsyncStreamSubscription:
         ):
             await self.aclose()
             raise APIConnectionError(connection_error_message(error)) from error
-        self._failures += 1
-        if self._failures >= MAX_STREAM_ATTEMPTS:
+        if not self._retries.can_retry():
             await self.aclose()
             if isinstance(error, APIError):
                 raise error
             if isinstance(error, httpx.TimeoutException):
                 raise APITimeoutError() from error
             raise APIConnectionError(connection_error_message(error)) from error
-        delay = self._transport.retry_policy.delay(
-            self._failures - 1, retry_after=retry_after, random=AsyncBackend.random
-        )
+        delay = self._retries.next_delay(retry_after)
         logger.debug(
             "stream %s: %s; reconnecting after %s in %.2fs",
             self.stream_key,
