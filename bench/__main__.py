@@ -137,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["label"] = label
     results["quick"] = args.quick
     results["sdk_path"] = os.environ.get("BENCH_SDK_PATH")
+    results["client_python"] = "dev" if os.environ.get("BENCH_DEV_VENV") == "1" else "runtime-only"
     results["clients"] = clients
 
     started = time.monotonic()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._procs import REPO, BenchError, LineProcess
+from ._runtime import bench_only_path, client_python
 
 __all__ = [
     "CLIENTS",
@@ -43,7 +44,7 @@ def python_env(extra: dict[str, str] | None = None, *, sdk: bool = True) -> dict
     bench server always runs the emulator of this tree.
     """
     env = dict(os.environ)
-    paths = [str(REPO)]
+    paths = [str(bench_only_path())] if sdk else [str(REPO)]
     sdk_path = os.environ.get("BENCH_SDK_PATH")
     if sdk and sdk_path:
         paths.insert(0, sdk_path)
@@ -135,7 +136,7 @@ def client_argv(client: str, scenario: str, args: Sequence[str]) -> list[str]:
     if client == "official":
         return ["node", str(NODE_CLIENT), scenario, *args]
     transport = ["--transport", client]
-    return [sys.executable, "-m", "bench._client", scenario, *args, *transport]
+    return [str(client_python()), "-m", "bench._client", scenario, *args, *transport]
 
 
 def neutral_cwd() -> Path:

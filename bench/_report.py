@@ -92,6 +92,13 @@ def _machine(results: dict[str, Any]) -> list[str]:
         "",
         "How: the emulator runs in its own process (`bench/_server.py`, driven over stdin/stdout);",
         "each client (ours sync / async / poll, the official SDK in node) runs as its own process,",
+        "ours in a runtime-only install (`bench/_runtime.py`: a venv holding the wheel built from the",
+        "tree and its runtime dependencies, nothing else; "
+        + (
+            "**this run used the development venv instead**, `BENCH_DEV_VENV=1`);"
+            if results.get("client_python") == "dev"
+            else "this run: yes);"
+        ),
         "one at a time, and measures its own CPU (`time.process_time()`, `process.cpuUsage()`: user +",
         "system, all threads) and memory (`ru_maxrss`, `process.resourceUsage().maxRSS`). Medians",
         "over repeats; the client order is rotated between repeats. The machine is shared (2 cores,",

@@ -23,13 +23,10 @@ is the one compared with.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import statistics
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +37,7 @@ from typing import Any
 from ._config import Sizes
 from ._driver import BenchServer, neutral_cwd, python_env
 from ._procs import REPO, LineProcess
+from ._runtime import runtime_python
 from ._stats import median, ratio, spread
 
 __all__ = ["import_breakdown", "run_startup", "runtime_python"]
@@ -49,41 +47,10 @@ NODE_FIRST_RUN = REPO / "bench" / "node" / "first_run.mjs"
 NODE_TAG_FEED = REPO / "bench" / "node" / "tag_feed.mjs"
 PY_FIRST_RUN = REPO / "bench" / "scripts" / "first_run.py"
 PY_TAG_FEED = REPO / "bench" / "scripts" / "tag_feed.py"
-RUNTIME_CACHE = Path(tempfile.gettempdir()) / "trigger-client-bench-runtime"
 
 _CLIENT_ARGS = "access_token='tr_dev_bench', base_url='http://127.0.0.1:9'"
 READY_SYNC = f"import trigger_client as t; c = t.TriggerClient({_CLIENT_ARGS}); c.runs"
 READY_ASYNC = f"import trigger_client as t; c = t.AsyncTriggerClient({_CLIENT_ARGS}); c.runs"
-
-
-def runtime_python(log: Callable[[str], None] = print) -> Path:
-    """The interpreter of a venv holding only the wheel of this tree and its runtime dependencies.
-
-    The wheel is built with ``pip wheel --no-deps`` (hatchling builds are reproducible, so an
-    unchanged tree gives the same bytes) and the venv is reused while the wheel's hash is the same.
-    """
-    with tempfile.TemporaryDirectory(prefix="bench-wheel-") as out:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, str(REPO)],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        (wheel,) = Path(out).glob("trigger_client-*.whl")
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
-        venv = RUNTIME_CACHE / digest
-        python = venv / "bin" / "python"
-        if not (venv / "ready").exists():
-            log(f"startup: runtime-only venv {venv}")
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-            subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", str(wheel)],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-            (venv / "ready").touch()
-    return python
 
 
 def _runtime_env(extra: dict[str, str] | None = None) -> dict[str, str]:

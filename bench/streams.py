@@ -26,6 +26,7 @@ from typing import Any
 
 from ._driver import BenchServer, neutral_cwd, node_available, python_env
 from ._procs import REPO, BenchError, LineProcess
+from ._runtime import client_python
 from ._stats import machine, median, percentile, spread
 
 CLIENTS = ("sync", "async", "single", "official")
@@ -40,7 +41,7 @@ def start(server: BenchServer, client: str, mode: str, run_id: str, count: int) 
     env = python_env(server.env())
     if client == "official":
         return LineProcess(["node", str(NODE_STREAMS), *args], name=client, env=env, cwd=REPO)
-    argv = [sys.executable, "-m", "bench.streams_client", *args, "--impl", client]
+    argv = [str(client_python()), "-m", "bench.streams_client", *args, "--impl", client]
     return LineProcess(argv, name=client, env=env, cwd=neutral_cwd())
 
 
