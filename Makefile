@@ -84,8 +84,9 @@ check: codegen-check lint test test-pythons docs wheel-smoke ## everything CI ru
 demo: $(STAMP) ## run the SDK on the embedded emulator
 	$(PY) examples/demo.py
 
-bench: setup ## benchmarks against the official TypeScript SDK
+bench: setup ## benchmarks against the official TypeScript SDK (RESULTS.md, then STREAMS.md)
 	$(PY) -m bench
+	$(PY) -m bench.streams
 
 # Not part of `make check`: 45 minutes on a quiet 2-core machine, 2 hours or more on a loaded one
 # (docs/testing.md).
