@@ -88,3 +88,109 @@ def test_an_async_tag_feed_loads_no_rest_only_module(
     assert "trigger_client._async._feeds" in modules
     expected = {"cattrs"} if loaded else set()  # the check sees a module that is loaded
     assert modules & set(NOT_FOR_A_SUBSCRIPTION) == expected
+
+
+# -- what a subscription over http:// loads, and what the first REST call adds -----------------
+
+#: Counts the TLS contexts made in the process (``ssl.SSLContext`` is a Python subclass of
+#: ``_ssl._SSLContext``: every context, certifi's or not, passes through its ``__new__``).
+COUNT_TLS_CONTEXTS = """
+import ssl
+TLS_CONTEXTS = []
+_new = ssl.SSLContext.__new__
+def _counting_new(cls, *args, **kwargs):
+    TLS_CONTEXTS.append(cls)
+    return _new(cls, *args, **kwargs)
+ssl.SSLContext.__new__ = _counting_new
+"""
+
+SYNC_THEN_REST = (
+    COUNT_TLS_CONTEXTS
+    + """
+import json, sys, trigger_client
+
+def state():
+    return {"modules": sorted(sys.modules), "tls_contexts": len(TLS_CONTEXTS)}
+
+client = trigger_client.TriggerClient()
+client.runs
+ready = state()
+for run in client.runs.subscribe_to_run(sys.argv[1]):
+    break
+subscribed = state()
+retrieved = client.runs.retrieve(sys.argv[1])
+rest = state()
+client.close()
+print(json.dumps({"id": retrieved.id, "ready": ready, "subscribed": subscribed, "rest": rest}))
+"""
+)
+
+ASYNC_THEN_REST = (
+    COUNT_TLS_CONTEXTS
+    + """
+import asyncio, json, sys, trigger_client
+
+def state():
+    return {"modules": sorted(sys.modules), "tls_contexts": len(TLS_CONTEXTS)}
+
+client = trigger_client.AsyncTriggerClient()
+client.runs
+ready = state()
+
+async def main():
+    async for run in client.runs.subscribe_to_run(sys.argv[1]):
+        break
+    subscribed = state()
+    retrieved = await client.runs.retrieve(sys.argv[1])
+    rest = state()
+    await client.aclose()
+    return retrieved.id, subscribed, rest
+
+run_id, subscribed, rest = asyncio.run(main())
+print(json.dumps({"id": run_id, "ready": ready, "subscribed": subscribed, "rest": rest}))
+"""
+)
+
+#: What only REST calls (and streams) need: httpx and what it brings (email, cookies, urllib's
+#: request machinery), httpx-sse.
+REST_ONLY = ("httpx", "httpx_sse", "email.utils", "http.cookiejar", "urllib.request")
+
+
+def _anyio_loop_machinery(modules: set[str]) -> set[str]:
+    # httpcore's own __init__ imports anyio's package (a lazy one): nothing of it runs or loads
+    return {m for m in modules if m.startswith("anyio.") and m != "anyio._lazyimport"}
+
+
+@pytest.mark.parametrize("side", ["sync", "async"])
+def test_a_subscription_over_http_loads_no_httpx_and_makes_no_tls_context(
+    emulator: TriggerEmulator, monkeypatch: pytest.MonkeyPatch, side: str
+) -> None:
+    """The SDK owns the stack (no http_client, no proxy variable): realtime runs on its own
+    connections, so httpx waits for the first REST call, and a TLS context for a TLS connection
+    (or the httpx client that may make one)."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    assert emulator.base_url.startswith("http://")
+    run_id = emulator.create_run("report")
+    result = _run(emulator, SYNC_THEN_REST if side == "sync" else ASYNC_THEN_REST, run_id)
+    assert result["id"] == run_id
+    stages: dict[str, dict[str, object]] = {
+        name: result[name]  # type: ignore[misc]
+        for name in ("ready", "subscribed", "rest")
+    }
+    for name in ("ready", "subscribed"):
+        modules = set(stages[name]["modules"])  # type: ignore[call-overload]
+        assert not modules & set(REST_ONLY), name
+        assert stages[name]["tls_contexts"] == 0, name
+        if side == "sync":
+            assert not {m for m in modules if m.split(".")[0] == "asyncio"}, name
+            assert not _anyio_loop_machinery(modules), name
+    assert f"trigger_client._{side}._feeds" in stages["subscribed"]["modules"]  # type: ignore[operator]
+    # the first REST call loads httpx and builds the SDK's httpx client (and its TLS context, for
+    # the https URLs a REST call may reach, such as offloaded packets)
+    rest = set(stages["rest"]["modules"])  # type: ignore[call-overload]
+    assert {"httpx", "email.utils"} <= rest
+    assert stages["rest"]["tls_contexts"] == 1
+    if side == "sync":
+        assert "asyncio" not in rest
