@@ -194,3 +194,52 @@ def test_a_subscription_over_http_loads_no_httpx_and_makes_no_tls_context(
     assert stages["rest"]["tls_contexts"] == 1
     if side == "sync":
         assert "asyncio" not in rest
+
+
+HTTPS_CLIENT = (
+    COUNT_TLS_CONTEXTS
+    + """
+import json, sys, trigger_client
+from trigger_client._protocol.shape_http import BaseUrl
+
+client = trigger_client.TriggerClient(access_token="tr_dev_x", base_url="https://api.example")
+client.runs
+created = len(TLS_CONTEXTS)
+pools = client._transport.pools
+plain = pools.realtime(BaseUrl("http://api.example"))
+after_plain = len(TLS_CONTEXTS)
+tls = pools.realtime(BaseUrl("https://api.example"))
+pools.realtime(BaseUrl("https://other.example"))
+after_tls = len(TLS_CONTEXTS)
+print(json.dumps({
+    "created": created, "after_plain": after_plain, "after_tls": after_tls,
+    "plain_context": plain._ssl_context is not None, "tls_context": tls._ssl_context is not None,
+    "httpx": "httpx" in sys.modules,
+}))
+"""
+)
+
+
+def test_an_https_client_builds_its_tls_context_for_its_first_https_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name.startswith("SSL_CERT_"):
+            monkeypatch.delenv(name)
+    out = subprocess.run(
+        [sys.executable, "-c", HTTPS_CLIENT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.splitlines()[-1])
+    assert result == {
+        "created": 0,  # not when the client is created
+        "after_plain": 0,  # nor for an http:// origin
+        "after_tls": 1,  # once for https origins, shared
+        "plain_context": False,
+        "tls_context": True,
+        "httpx": False,
+    }
