@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
 import threading
@@ -92,13 +91,20 @@ def env_base_url() -> str:
     return (os.environ.get("TRIGGER_API_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
+#: ``platform.python_implementation()`` without loading ``platform`` (whose ``python_version()`` is
+#: the first word of ``sys.version``, as used below).
+_IMPLEMENTATION: Final = {"cpython": "CPython", "pypy": "PyPy"}.get(
+    sys.implementation.name, sys.implementation.name
+)
+
+
 def user_agent(library: str = "httpx") -> str:
     """``trigger-client-python/V httpx/V CPython/V``: ``library`` names the HTTP library that sends
     the request (``httpcore`` for the SDK's own realtime connections), an imported one."""
     version = getattr(sys.modules.get(library), "__version__", "unknown")
     return (
         f"trigger-client-python/{__version__} {library}/{version} "
-        f"{platform.python_implementation()}/{platform.python_version()}"
+        f"{_IMPLEMENTATION}/{sys.version.split()[0]}"
     )
 
 

@@ -109,3 +109,19 @@ def test_a_realtime_error_makes_its_request_once_when_read(kind: type[APIConnect
     error.request = None
     assert error.request is None
     assert kind("x").request is None
+
+
+@pytest.mark.parametrize("library", ["httpx", "httpcore"])
+def test_the_user_agent_names_the_library_and_the_python(library: str) -> None:
+    import platform
+
+    import httpcore
+
+    from trigger_client import __version__
+    from trigger_client._config import user_agent
+
+    version = {"httpx": httpx.__version__, "httpcore": httpcore.__version__}[library]
+    assert user_agent(library) == (
+        f"trigger-client-python/{__version__} {library}/{version} "
+        f"{platform.python_implementation()}/{platform.python_version()}"
+    )
