@@ -7,7 +7,7 @@ generated sync code, so the sync twin really sleeps and can really be interrupte
 Loaded by both clients, this module imports neither anyio (the async parts import it when they
 run) nor httpx (the SDK's httpx client is built on its first REST call), and builds no TLS context
 until an ``https`` connection needs one: a blocking client that subscribes over ``http://`` loads
-none of them (tests/unit/test_cold_start.py).
+none of them (tests/test_cold_start.py).
 """
 
 from __future__ import annotations
