@@ -3,6 +3,11 @@
 Async code calls ``await AsyncBackend.sleep(...)`` and uses ``AsyncAbortScope``; unasync's
 ``Async* -> Sync*`` rule turns those into ``SyncBackend.sleep(...)`` and ``SyncAbortScope`` in the
 generated sync code, so the sync twin really sleeps and can really be interrupted.
+
+Loaded by both clients, this module imports neither anyio (the async parts import it when they
+run) nor httpx (the SDK's httpx client is built on its first REST call), and builds no TLS context
+until an ``https`` connection needs one: a blocking client that subscribes over ``http://`` loads
+none of them (tests/test_cold_start.py).
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ import os
 import random
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
 import httpcore
-import httpx
 
-from ._config import DEFAULT_LIMITS
+if TYPE_CHECKING:
+    import anyio
+    import httpx
 
 __all__ = [
     "AsyncAbortScope",
@@ -29,6 +35,8 @@ __all__ = [
     "RequestAborted",
     "SyncAbortScope",
     "SyncBackend",
+    "proxy_may_apply",
+    "uses_proxy",
 ]
 
 T = TypeVar("T")
@@ -43,6 +51,8 @@ class AsyncBackend:
 
     @staticmethod
     async def sleep(seconds: float) -> None:
+        import anyio
+
         await anyio.sleep(max(0.0, seconds))
 
     @staticmethod
@@ -59,6 +69,10 @@ class AsyncBackend:
 
     @staticmethod
     def default_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+        import httpx
+
+        from ._config import DEFAULT_LIMITS
+
         return httpx.AsyncClient(
             limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False, verify=_tls_context()
         )
@@ -71,6 +85,8 @@ class AsyncBackend:
     @staticmethod
     async def close_quietly(resource: Any) -> None:
         """Close ``resource`` even while being cancelled, ignoring errors from a broken one."""
+        import anyio
+
         with anyio.CancelScope(shield=True):
             try:
                 await resource.aclose()
@@ -99,6 +115,10 @@ class SyncBackend:
 
     @staticmethod
     def default_http_client(timeout: httpx.Timeout) -> httpx.Client:
+        import httpx
+
+        from ._config import DEFAULT_LIMITS
+
         client = httpx.Client(
             limits=DEFAULT_LIMITS, timeout=timeout, follow_redirects=False, verify=_tls_context()
         )
@@ -131,11 +151,16 @@ def _tls_context() -> ssl.SSLContext:
 
     Like httpx with ``trust_env``: the CA bundle file ``SSL_CERT_FILE`` if set, else the CA
     directory ``SSL_CERT_DIR`` if set, else certifi's bundle. Cached per value of those variables
-    (building a context loads the CA bundle: ~10 ms), so a changed environment is seen.
+    (building a context loads the CA bundle: ~10 ms), so a changed environment is seen; built
+    when the first ``https`` connection (or the SDK's httpx client) needs it, once, under a lock.
     """
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = None if cafile else os.environ.get("SSL_CERT_DIR") or None
-    return _tls_context_for(cafile, capath)
+    with _tls_lock:
+        return _tls_context_for(cafile, capath)
+
+
+_tls_lock = threading.Lock()
 
 
 @functools.cache
@@ -143,9 +168,29 @@ def _abortable_backend() -> httpcore.NetworkBackend:
     return _AbortableBackend(httpcore.SyncBackend())
 
 
+#: The proxy variables httpx reads (``urllib.request.getproxies``, any case); ``no_proxy`` only
+#: removes proxies, so without one of these no proxy applies.
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def proxy_may_apply() -> bool:
+    """Whether a proxy from the environment may apply to some URL, without importing httpx.
+
+    httpx takes its proxies from ``urllib.request.getproxies()``: on Linux and other POSIX systems
+    the environment only, where only non-empty ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``ALL_PROXY``
+    (in any case) make one; on macOS and Windows also the system's settings, which only httpx's own
+    rules read. False means httpx would find no proxy; True means ask httpx (``uses_proxy``).
+    """
+    if sys.platform == "darwin" or os.name == "nt":
+        return True
+    return any(value and name.lower() in _PROXY_VARIABLES for name, value in os.environ.items())
+
+
 def uses_proxy(client: httpx.Client | httpx.AsyncClient, url: str) -> bool:
     """Whether ``client`` sends requests for ``url`` through a proxy, by httpx's own rules (the
     proxies it read from the environment, with ``NO_PROXY``)."""
+    import httpx
+
     return client._transport_for_url(httpx.URL(url)) is not client._transport
 
 
@@ -170,6 +215,8 @@ class AsyncAbortScope:
     async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
         if self.aborted:
             raise RequestAborted
+        import anyio
+
         with anyio.CancelScope() as scope:
             self._scope = scope
             try:

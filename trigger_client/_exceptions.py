@@ -35,11 +35,14 @@ or an access token.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import threading
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
-
+# httpx is not imported here: a realtime failure over the SDK's own connections makes its
+# ``request`` (an ``httpx.Request``) when it is first read.
 if TYPE_CHECKING:
+    import httpx
+
     from ._generated.models import Run
 
 __all__ = [
@@ -116,7 +119,6 @@ class APIError(TriggerError):
     """An error talking to the Trigger.dev API."""
 
     message: str
-    request: httpx.Request | None
     body: object | None
     status_code: int | None
     request_id: str | None
@@ -132,10 +134,29 @@ class APIError(TriggerError):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.request = request
+        self._request = request
+        self._request_url: str | None = None
         self.body = body
         self.status_code = status_code
         self.request_id = request_id
+
+    @property
+    def request(self) -> httpx.Request | None:
+        """The request that failed (an ``httpx.Request``), when known."""
+        request = self._request
+        if request is None and self._request_url is not None:
+            with _request_lock:
+                request = self._request
+                if request is None:
+                    import httpx
+
+                    request = self._request = httpx.Request("GET", self._request_url)
+        return request
+
+    @request.setter
+    def request(self, request: httpx.Request | None) -> None:
+        self._request = request
+        self._request_url = None
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -248,6 +269,17 @@ class RealtimeConnectionLimitError(RateLimitError):
 
 class InternalServerError(APIStatusError):
     """5xx: the server failed."""
+
+
+_request_lock = threading.Lock()
+_E = TypeVar("_E", bound=APIError)
+
+
+def of_get_request(error: _E, url: str) -> _E:
+    """``error`` with its ``request``: a ``GET`` of ``url``, made when first read."""
+    error._request = None
+    error._request_url = url
+    return error
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

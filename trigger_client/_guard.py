@@ -13,7 +13,7 @@ guard (shared by the client, its per-call token overrides and its ``with_options
 
 from __future__ import annotations
 
-import asyncio
+import sys
 import threading
 import weakref
 from typing import Protocol
@@ -65,17 +65,22 @@ class SyncClientGuard:
 
 
 def _current_loop() -> object | None:
-    """The running asyncio loop, or trio's token of the running trio run, or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    try:
-        import trio
-    except ImportError:  # pragma: no cover - trio is not installed and not running
+    """The running asyncio loop, or trio's token of the running trio run, or None.
+
+    Neither is imported here (the blocking client never loads asyncio): an event loop of a
+    library that was never imported is not running.
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()  # type: ignore[no-any-return]
+        except RuntimeError:
+            pass
+    trio = sys.modules.get("trio")
+    if trio is None:
         return None
     try:
-        return trio.lowlevel.current_trio_token()
+        return trio.lowlevel.current_trio_token()  # type: ignore[no-any-return]
     except RuntimeError:
         return None
 

@@ -7,12 +7,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 
 from .._config import (
     DEFAULT_LIVE_TIMEOUT,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     NOT_GIVEN,
     AccessToken,
     NotGiven,
@@ -31,7 +29,10 @@ from ._transport import AsyncTransport
 # The resources are created, and their modules imported, on first access (once, under a lock, when
 # threads race to it): importing the client does not load the models, cattrs, the feeds or PyJWT
 # (tests/unit/test_lazy_imports.py).
+# httpx loads with the first REST call (or with an http_client of yours): see _pools.py.
 if TYPE_CHECKING:
+    import httpx
+
     from ._auth import AsyncAuthResource
     from ._resources import AsyncRunsResource
     from ._tasks import AsyncTasksResource
@@ -92,7 +93,7 @@ class AsyncTriggerClient:
             if base_url
             else normalize_base_url(env_base_url(), "TRIGGER_API_URL")
         )
-        self._timeout = _as_timeout(timeout)
+        self._timeout = timeout
         self._max_retries = max_retries
         if branch is None:
             branch = env_branch()
@@ -225,11 +226,3 @@ class AsyncTriggerClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    if timeout is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    return httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import ssl
 from collections import deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpcore
-import httpx
 
 from .._backends import AsyncAbortScope, AsyncBackend
-from .._exceptions import APIConnectionError, APITimeoutError
+from .._exceptions import APIConnectionError, APITimeoutError, of_get_request
 from .._protocol.retry import connection_error_message
 from .._protocol.shape_http import (
     ACCEPT_ENCODING,
@@ -30,6 +29,11 @@ from .._protocol.shape_http import (
     ShapeResponse,
     decode_content,
 )
+
+# Only AsyncRealtimeHttpx uses httpx, and only with an httpx client that exists already: the SDK's
+# own connections never load it (their errors make their httpx.Request when it is read).
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AsyncRealtimeConnections", "AsyncRealtimeHttpx", "AsyncShapeSender"]
 
@@ -48,10 +52,6 @@ class AsyncShapeSender(Protocol):
     ) -> ShapeResponse: ...
 
     async def aclose(self) -> None: ...
-
-
-def _httpx_request(url: str) -> httpx.Request:
-    return httpx.Request("GET", url)
 
 
 class AsyncRealtimeConnections:
@@ -131,13 +131,13 @@ class AsyncRealtimeConnections:
                     raise
             except httpcore.TimeoutException as exc:
                 await self._discard(connection)
-                raise APITimeoutError(request=_httpx_request(request.url)) from exc
+                raise of_get_request(APITimeoutError(), request.url) from exc
             except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
                 await self._discard(connection)
                 if self._closed:
                     raise RuntimeError(_CLOSED) from exc
-                raise APIConnectionError(
-                    connection_error_message(exc), request=_httpx_request(request.url)
+                raise of_get_request(
+                    APIConnectionError(connection_error_message(exc)), request.url
                 ) from exc
             except BaseException:  # cancelled or aborted mid-request: the connection is unusable
                 await self._discard(connection)
@@ -213,9 +213,7 @@ def _shape_response(
         try:
             content = decode_content(content, encoding)
         except ContentDecodingError as exc:
-            raise APIConnectionError(
-                f"Connection error: {exc}", request=_httpx_request(url)
-            ) from None
+            raise of_get_request(APIConnectionError(f"Connection error: {exc}"), url) from None
         header_list = [(n, v) for n, v in header_list if n.lower() != "content-encoding"]
     return ShapeResponse(status, header_list, content, url)
 
@@ -229,6 +227,8 @@ class AsyncRealtimeHttpx:
     async def send(
         self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
     ) -> ShapeResponse:
+        import httpx
+
         timeouts = request.timeouts
         http_request = self._client.build_request(
             "GET",

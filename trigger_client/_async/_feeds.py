@@ -324,4 +324,4 @@ def _give_up(reach: Reachability, exc: APIConnectionError, url: str) -> bool:
 
 
 def _read_timeout(transport: AsyncTransport) -> float:
-    return transport.timeout.read or 60.0
+    return transport.timeout_limits[1] or 60.0

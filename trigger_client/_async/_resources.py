@@ -22,16 +22,16 @@ from .._protocol.runs import is_finished, run_from_retrieve
 from .._serde import structure
 from ._auth_token import AsyncTokenSource
 from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run
-from ._streams import AsyncStreamSubscription
 from ._subscription import AsyncRunSubscription
 from ._transport import decode_json
 
-# Listing and the task handles are imported by the methods that use them: a process that only
-# subscribes does not load them.
+# Listing, the task handles and the streams are imported by the methods that use them: a process
+# that only subscribes does not load them.
 if TYPE_CHECKING:
     from .._protocol.listing import RunPage
     from .._protocol.tasks import BatchHandle, RunHandle
     from ._pagination import AsyncRunList
+    from ._streams import AsyncStreamSubscription
     from ._transport import AsyncTransport
 
 __all__ = ["AsyncRunsResource"]
@@ -120,6 +120,8 @@ class AsyncRunsResource:
         after the last chunk received (``Last-Event-ID``); ``start_after`` starts after that chunk
         id (the subscription's ``last_event_id``). Reads ``TRIGGER_STREAM_URL`` or the API URL.
         """
+        from ._streams import AsyncStreamSubscription
+
         return AsyncStreamSubscription(
             self._with_token(access_token),
             _run_id(run_id),

@@ -19,9 +19,10 @@ from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
 from .._protocol.wording import subscription_timeout_message
 from ._feeds import AsyncRunFeed
-from ._streams import AsyncRunWithStreams
 
+# The streams (httpx and httpx-sse) load with with_streams(): a subscription does not need them.
 if TYPE_CHECKING:
+    from ._streams import AsyncRunWithStreams
     from ._transport import AsyncTransport
 
 __all__ = ["AsyncRunSubscription"]
@@ -121,6 +122,8 @@ class AsyncRunSubscription:
         """
         if self._streams_transport is None:
             raise TriggerError("with_streams() is available on runs.subscribe_to_run subscriptions")
+        from ._streams import AsyncRunWithStreams
+
         return AsyncRunWithStreams(
             self, self._streams_transport, timeout=self._timeout, stream_timeout=stream_timeout
         )

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .._backends import AsyncAbortScope, AsyncBackend, RequestAborted
-from .._config import ELECTRIC_VERSION, base_headers
+from .._config import ELECTRIC_VERSION, as_httpx_timeout, base_headers, timeout_limits
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -39,8 +37,13 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import AsyncTokenSource
-from ._connection import AsyncShapeSender
+from ._connection import AsyncRealtimeConnections, AsyncShapeSender
 from ._pools import AsyncConnectionPools
+
+# httpx loads with the first REST call (the SDK's httpx client is built then): realtime requests
+# over the SDK's own connections do not need it.
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AsyncTransport", "decode_json"]
 
@@ -56,7 +59,7 @@ class AsyncTransport:
         base_url: str,
         token: AsyncTokenSource,
         http_client: httpx.AsyncClient | None,
-        timeout: httpx.Timeout,
+        timeout: float | httpx.Timeout | None,
         pools: AsyncConnectionPools | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
@@ -69,25 +72,44 @@ class AsyncTransport:
         except ValueError as exc:
             raise TriggerConfigurationError(f"base_url is not a valid URL: {exc}") from None
         self.token = token
-        self.timeout = timeout
+        #: The client's ``timeout=`` as given (seconds, an ``httpx.Timeout`` or None).
+        self.timeout_option: float | httpx.Timeout | None = timeout
+        self._timeout: httpx.Timeout | None = None
+        #: ``(connect, read, write, pool)`` seconds of ``timeout_option``, without httpx.
+        self.timeout_limits: tuple[float | None, ...] = timeout_limits(timeout)
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(timeout, http_client)
-        self._client = self.pools.main
-        self._headers = base_headers(branch)
+        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(
+            lambda: as_httpx_timeout(timeout), http_client
+        )
+        self._headers: dict[str, str] | None = None
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
         self._realtime_sender: AsyncShapeSender | None = None
 
     @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeouts of REST calls (an ``httpx.Timeout``, made on first use)."""
+        timeout = self._timeout
+        if timeout is None:  # racing threads make equal values: any one of them will do
+            timeout = self._timeout = as_httpx_timeout(self.timeout_option)
+        return timeout
+
+    @property
     def http_client(self) -> httpx.AsyncClient:
-        return self._client
+        return self.pools.main
+
+    def _rest_headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:  # racing threads make equal values
+            headers = self._headers = base_headers(self.branch)
+        return headers
 
     def derive(
         self,
         *,
         token: AsyncTokenSource | None = None,
-        timeout: httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncTransport:
         """A transport sharing this one's httpx client, with some settings replaced."""
@@ -96,7 +118,7 @@ class AsyncTransport:
             token=token or self.token,
             http_client=None,
             pools=self.pools,
-            timeout=timeout or self.timeout,
+            timeout=timeout if timeout is not None else self.timeout_option,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
             branch=self.branch,
@@ -126,18 +148,21 @@ class AsyncTransport:
         (a 429 from the rate limiter also when not); a 404 marked ``x-should-retry: true`` is
         retried for ``retry_policy.not_found_seconds``.
         """
+        import httpx
+
+        client = self.pools.main
         backoff = self.backoff(max_retries=self.retry_policy.max_retries)
         not_found = NotFoundWindow(self.retry_policy.not_found_seconds)
         not_found_backoff = self.backoff()
         refreshed = False
         while True:
             token = await self.token.get()
-            headers = {**self._headers, "authorization": f"Bearer {token}"}
+            headers = {**self._rest_headers(), "authorization": f"Bearer {token}"}
             if extra_headers:
                 headers.update(extra_headers)
             if json_body is not None:
                 headers["content-type"] = "application/json"
-            request = self._client.build_request(
+            request = client.build_request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -204,7 +229,7 @@ class AsyncTransport:
         self.token.guard.track(scope)
 
         async def send() -> httpx.Response:
-            response = await self._client.send(request)
+            response = await self.pools.main.send(request)
             await response.aread()
             return response
 
@@ -218,10 +243,12 @@ class AsyncTransport:
 
     async def download(self, url: str) -> httpx.Response:
         """GET a presigned URL (no credentials), retrying transient failures."""
+        import httpx
+
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = await self._client.get(url, timeout=self.timeout)
+                response = await self.pools.main.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -267,11 +294,12 @@ class AsyncTransport:
     ) -> ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
+        connect, _, write, pool = self.timeout_limits
         timeouts = {
-            "connect": min(self.timeout.connect or 10.0, read_timeout),
+            "connect": min(connect or 10.0, read_timeout),
             "read": read_timeout,
-            "write": self.timeout.write,
-            "pool": self.timeout.pool,
+            "write": write,
+            "pool": pool,
         }
         request = ShapeHttpRequest(
             self._base,
@@ -282,12 +310,14 @@ class AsyncTransport:
         return await self.realtime_sender().send(request, abort)
 
     def _realtime_header_list(self, token: str) -> list[tuple[bytes, bytes]]:
-        """The realtime request headers as bytes, built once per token."""
+        """The realtime request headers as bytes, built once per token (the user agent names
+        httpcore over the SDK's own connections, httpx through an httpx client)."""
         cached = self._realtime_headers
         if cached is not None and cached[0] == token:
             return cached[1]
+        own = isinstance(self.realtime_sender(), AsyncRealtimeConnections)
         headers = {
-            **self._headers,
+            **base_headers(self.branch, "httpcore" if own else "httpx"),
             "authorization": f"Bearer {token}",
             "x-trigger-electric-version": ELECTRIC_VERSION,
         }
@@ -300,6 +330,8 @@ class AsyncTransport:
     ) -> APIStatusError:
         """The typed error for a failed response."""
         if isinstance(response, ShapeResponse):
+            import httpx
+
             response = httpx.Response(
                 response.status_code,
                 headers=response.header_list,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-import httpx
-
+from .._config import is_httpx_timeout
 from .._exceptions import InvalidArgumentError
 from .retry import RetryPolicy
 
@@ -45,7 +44,7 @@ def check_timeout(value: object, name: str = "timeout") -> None:
     or positive seconds (a zero limit would fail every request, and be retried)."""
     if value is None:
         return
-    if isinstance(value, httpx.Timeout):
+    if is_httpx_timeout(value):  # (without importing httpx)
         for part in ("connect", "read", "write", "pool"):
             limit = getattr(value, part)
             if limit is not None:

@@ -11,20 +11,18 @@ logged at WARNING, with the URL (without credentials) and the error's class.
 from __future__ import annotations
 
 import socket
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import httpcore
-import httpx
 
 __all__ = ["WARN_INTERVAL", "FailureDecision", "Reachability", "is_unreachable", "public_url"]
 
 #: Seconds between two warnings about the same subscription's failures.
 WARN_INTERVAL = 60.0
 
-_CONNECT_FAILURES = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
+_CONNECT_FAILURES: tuple[type[BaseException], ...] = (
     httpcore.ConnectError,
     httpcore.ConnectTimeout,
     ConnectionRefusedError,
@@ -32,13 +30,23 @@ _CONNECT_FAILURES = (
 )
 
 
+def _connect_failures() -> tuple[type[BaseException], ...]:
+    """The connect failures, with httpx's once it is loaded (before, none of its exceptions can
+    have been raised)."""
+    httpx = sys.modules.get("httpx")
+    if httpx is None:
+        return _CONNECT_FAILURES
+    return (httpx.ConnectError, httpx.ConnectTimeout, *_CONNECT_FAILURES)
+
+
 def is_unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` (or one of its causes) is a failure to connect at all: refused, unknown
     host, connect timeout. A connection dropped after it was made is not: a server was there."""
+    failures = _connect_failures()
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, _CONNECT_FAILURES):
+        if isinstance(current, failures):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import APIResponseValidationError
 from .retry import MAX_RETRY_AFTER, parse_retry_after
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["decode_body", "decode_json", "retry_after_seconds"]
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 import re
 import ssl
+import sys
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 import attrs
-import httpx
 
 from .server_rules import NOT_FOUND_RETRY_SECONDS, should_retry_flag
 
@@ -49,6 +48,8 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
         return None
     if _SECONDS.fullmatch(text):
         return min(float(text), MAX_RETRY_AFTER)
+    from email.utils import parsedate_to_datetime  # (an HTTP date: rare, and email is slow to load)
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -190,6 +191,9 @@ def classify_exception(exc: BaseException) -> Literal["transient", "fatal"]:
     """``transient`` for network failures and timeouts (``httpx.TransportError``), ``fatal`` for
     everything else, including ``httpx.UnsupportedProtocol`` and ``httpx.LocalProtocolError``
     (a bad URL or a bad request never succeeds on retry)."""
+    httpx = sys.modules.get("httpx")
+    if httpx is None:  # not loaded: ``exc`` is not one of its exceptions
+        return "fatal"
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
         return "fatal"
     if untrusted_certificate(exc) is not None:

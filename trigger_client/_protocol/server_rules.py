@@ -8,7 +8,6 @@ Each rule names the row of ``docs/server-conformance.md`` that pins it.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from typing import Final
 
@@ -35,6 +34,8 @@ NOT_FOUND_RETRY_SECONDS: Final = 5.0
 
 def new_request_idempotency_key() -> str:
     """A fresh request idempotency key: a version-4 UUID (the server ignores any other form)."""
+    import uuid  # (triggering only: uuid loads platform, which a subscription does not need)
+
     return str(uuid.uuid4())
 
 

@@ -8,12 +8,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 
 from .._config import (
     DEFAULT_LIVE_TIMEOUT,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     NOT_GIVEN,
     AccessToken,
     NotGiven,
@@ -32,7 +30,10 @@ from ._transport import Transport
 # The resources are created, and their modules imported, on first access (once, under a lock, when
 # threads race to it): importing the client does not load the models, cattrs, the feeds or PyJWT
 # (tests/unit/test_lazy_imports.py).
+# httpx loads with the first REST call (or with an http_client of yours): see _pools.py.
 if TYPE_CHECKING:
+    import httpx
+
     from ._auth import AuthResource
     from ._resources import RunsResource
     from ._tasks import TasksResource
@@ -93,7 +94,7 @@ class TriggerClient:
             if base_url
             else normalize_base_url(env_base_url(), "TRIGGER_API_URL")
         )
-        self._timeout = _as_timeout(timeout)
+        self._timeout = timeout
         self._max_retries = max_retries
         if branch is None:
             branch = env_branch()
@@ -226,11 +227,3 @@ class TriggerClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    if timeout is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    return httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))

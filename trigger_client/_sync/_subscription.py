@@ -20,9 +20,10 @@ from .._protocol.numbers import check_seconds
 from .._protocol.runs import is_finished
 from .._protocol.wording import subscription_timeout_message
 from ._feeds import RunFeed
-from ._streams import RunWithStreams
 
+# The streams (httpx and httpx-sse) load with with_streams(): a subscription does not need them.
 if TYPE_CHECKING:
+    from ._streams import RunWithStreams
     from ._transport import Transport
 
 __all__ = ["RunSubscription"]
@@ -122,6 +123,8 @@ class RunSubscription:
         """
         if self._streams_transport is None:
             raise TriggerError("with_streams() is available on runs.subscribe_to_run subscriptions")
+        from ._streams import RunWithStreams
+
         return RunWithStreams(
             self, self._streams_transport, timeout=self._timeout, stream_timeout=stream_timeout
         )

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .._backends import RequestAborted, SyncAbortScope, SyncBackend
-from .._config import ELECTRIC_VERSION, base_headers
+from .._config import ELECTRIC_VERSION, as_httpx_timeout, base_headers, timeout_limits
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -40,8 +38,13 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
-from ._connection import ShapeSender
+from ._connection import RealtimeConnections, ShapeSender
 from ._pools import ConnectionPools
+
+# httpx loads with the first REST call (the SDK's httpx client is built then): realtime requests
+# over the SDK's own connections do not need it.
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Transport", "decode_json"]
 
@@ -57,7 +60,7 @@ class Transport:
         base_url: str,
         token: TokenSource,
         http_client: httpx.Client | None,
-        timeout: httpx.Timeout,
+        timeout: float | httpx.Timeout | None,
         pools: ConnectionPools | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
@@ -70,25 +73,44 @@ class Transport:
         except ValueError as exc:
             raise TriggerConfigurationError(f"base_url is not a valid URL: {exc}") from None
         self.token = token
-        self.timeout = timeout
+        #: The client's ``timeout=`` as given (seconds, an ``httpx.Timeout`` or None).
+        self.timeout_option: float | httpx.Timeout | None = timeout
+        self._timeout: httpx.Timeout | None = None
+        #: ``(connect, read, write, pool)`` seconds of ``timeout_option``, without httpx.
+        self.timeout_limits: tuple[float | None, ...] = timeout_limits(timeout)
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: ConnectionPools = pools or ConnectionPools(timeout, http_client)
-        self._client = self.pools.main
-        self._headers = base_headers(branch)
+        self.pools: ConnectionPools = pools or ConnectionPools(
+            lambda: as_httpx_timeout(timeout), http_client
+        )
+        self._headers: dict[str, str] | None = None
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
         self._realtime_sender: ShapeSender | None = None
 
     @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeouts of REST calls (an ``httpx.Timeout``, made on first use)."""
+        timeout = self._timeout
+        if timeout is None:  # racing threads make equal values: any one of them will do
+            timeout = self._timeout = as_httpx_timeout(self.timeout_option)
+        return timeout
+
+    @property
     def http_client(self) -> httpx.Client:
-        return self._client
+        return self.pools.main
+
+    def _rest_headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:  # racing threads make equal values
+            headers = self._headers = base_headers(self.branch)
+        return headers
 
     def derive(
         self,
         *,
         token: TokenSource | None = None,
-        timeout: httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> Transport:
         """A transport sharing this one's httpx client, with some settings replaced."""
@@ -97,7 +119,7 @@ class Transport:
             token=token or self.token,
             http_client=None,
             pools=self.pools,
-            timeout=timeout or self.timeout,
+            timeout=timeout if timeout is not None else self.timeout_option,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
             branch=self.branch,
@@ -127,18 +149,21 @@ class Transport:
         (a 429 from the rate limiter also when not); a 404 marked ``x-should-retry: true`` is
         retried for ``retry_policy.not_found_seconds``.
         """
+        import httpx
+
+        client = self.pools.main
         backoff = self.backoff(max_retries=self.retry_policy.max_retries)
         not_found = NotFoundWindow(self.retry_policy.not_found_seconds)
         not_found_backoff = self.backoff()
         refreshed = False
         while True:
             token = self.token.get()
-            headers = {**self._headers, "authorization": f"Bearer {token}"}
+            headers = {**self._rest_headers(), "authorization": f"Bearer {token}"}
             if extra_headers:
                 headers.update(extra_headers)
             if json_body is not None:
                 headers["content-type"] = "application/json"
-            request = self._client.build_request(
+            request = client.build_request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -205,7 +230,7 @@ class Transport:
         self.token.guard.track(scope)
 
         def send() -> httpx.Response:
-            response = self._client.send(request)
+            response = self.pools.main.send(request)
             response.read()
             return response
 
@@ -219,10 +244,12 @@ class Transport:
 
     def download(self, url: str) -> httpx.Response:
         """GET a presigned URL (no credentials), retrying transient failures."""
+        import httpx
+
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = self._client.get(url, timeout=self.timeout)
+                response = self.pools.main.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -268,11 +295,12 @@ class Transport:
     ) -> ShapeResponse:
         """One realtime shape request, any status returned; network failures raise
         ``APIConnectionError`` / ``APITimeoutError``. The caller owns retries."""
+        connect, _, write, pool = self.timeout_limits
         timeouts = {
-            "connect": min(self.timeout.connect or 10.0, read_timeout),
+            "connect": min(connect or 10.0, read_timeout),
             "read": read_timeout,
-            "write": self.timeout.write,
-            "pool": self.timeout.pool,
+            "write": write,
+            "pool": pool,
         }
         request = ShapeHttpRequest(
             self._base,
@@ -283,12 +311,14 @@ class Transport:
         return self.realtime_sender().send(request, abort)
 
     def _realtime_header_list(self, token: str) -> list[tuple[bytes, bytes]]:
-        """The realtime request headers as bytes, built once per token."""
+        """The realtime request headers as bytes, built once per token (the user agent names
+        httpcore over the SDK's own connections, httpx through an httpx client)."""
         cached = self._realtime_headers
         if cached is not None and cached[0] == token:
             return cached[1]
+        own = isinstance(self.realtime_sender(), RealtimeConnections)
         headers = {
-            **self._headers,
+            **base_headers(self.branch, "httpcore" if own else "httpx"),
             "authorization": f"Bearer {token}",
             "x-trigger-electric-version": ELECTRIC_VERSION,
         }
@@ -301,6 +331,8 @@ class Transport:
     ) -> APIStatusError:
         """The typed error for a failed response."""
         if isinstance(response, ShapeResponse):
+            import httpx
+
             response = httpx.Response(
                 response.status_code,
                 headers=response.header_list,
