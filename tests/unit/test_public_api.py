@@ -54,7 +54,7 @@ def test_configure_replaces_the_default_client(restore_default_client: None) -> 
     assert second.base_url == "http://two.invalid"
     assert second._max_retries == 0
     assert second._branch == "preview"
-    assert first._transport.pools.main.is_closed  # the replaced client was closed
+    assert first._transport.http_stack.http_client.is_closed  # the replaced client was closed
 
 
 @pytest.mark.parametrize(

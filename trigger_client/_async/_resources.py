@@ -83,24 +83,26 @@ class AsyncRunsResource:
         poll_interval = check_seconds(poll_interval, "poll_interval")
         if timeout is not None:
             timeout = check_seconds(timeout, "timeout")
-        http = self._with_token(access_token)
+        # ``transport`` (the public name) is the feed kind, not an ``AsyncTransport``
+        kind: FeedKind = transport
+        call_transport = self._with_token(access_token)
         feed: AsyncRunFeed
-        if transport == "poll":
-            feed = AsyncPollFeed(http, run_id, interval=poll_interval)
-        elif transport == "realtime":
+        if kind == "poll":
+            feed = AsyncPollFeed(call_transport, run_id, interval=poll_interval)
+        elif kind == "realtime":
             feed = AsyncRealtimeFeed(
-                http,
+                call_transport,
                 f"/realtime/v1/runs/{path_segment(run_id, 'run_id')}",
                 _skip_params(skip_columns),
             )
         else:
-            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {transport!r}")
+            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {kind!r}")
         return AsyncRunSubscription(
             feed,
             stop_on_completion=stop_on_completion,
             timeout=timeout,
             describe=f"subscription to {run_id}",
-            streams_transport=http,
+            streams_transport=call_transport,
         )
 
     def subscribe_to_stream(
@@ -289,8 +291,8 @@ class AsyncRunsResource:
         from .._protocol.tasks import delay_text
 
         run_id = _run_id(run_id)
-        http = self._with_token(access_token)
-        response = await http.request(
+        transport = self._with_token(access_token)
+        response = await transport.request(
             "POST",
             f"/api/v1/runs/{path_segment(run_id, 'run_id')}/reschedule",
             json_body={"delay": delay_text(delay)},
@@ -301,9 +303,9 @@ class AsyncRunsResource:
         output = body.get("output") if isinstance(body, dict) else None
         if isinstance(body, dict):
             if url := body.get("payloadPresignedUrl"):
-                payload = await _download(http, str(url))
+                payload = await _download(transport, str(url))
             if url := body.get("outputPresignedUrl"):
-                output = await _download(http, str(url))
+                output = await _download(transport, str(url))
         return run_from_retrieve(body, payload=payload, output=output)
 
     # ``list`` comes last: inside the class body its name hides the builtin in annotations.

@@ -39,8 +39,8 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import AsyncTokenSource
-from ._connection import AsyncShapeSender
-from ._pools import AsyncConnectionPools
+from ._http_stack import AsyncHttpStack
+from ._realtime_senders import AsyncRealtimeSender
 
 __all__ = ["AsyncTransport", "decode_json"]
 
@@ -57,7 +57,7 @@ class AsyncTransport:
         token: AsyncTokenSource,
         http_client: httpx.AsyncClient | None,
         timeout: httpx.Timeout,
-        pools: AsyncConnectionPools | None = None,
+        http_stack: AsyncHttpStack | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -73,15 +73,15 @@ class AsyncTransport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(timeout, http_client)
-        self._client = self.pools.main
+        self.http_stack: AsyncHttpStack = http_stack or AsyncHttpStack(timeout, http_client)
+        self._http_client = self.http_stack.http_client
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
-        self._realtime_sender: AsyncShapeSender | None = None
+        self._realtime_sender: AsyncRealtimeSender | None = None
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        return self._client
+        return self._http_client
 
     def derive(
         self,
@@ -95,7 +95,7 @@ class AsyncTransport:
             base_url=self.base_url,
             token=token or self.token,
             http_client=None,
-            pools=self.pools,
+            http_stack=self.http_stack,
             timeout=timeout or self.timeout,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
@@ -104,7 +104,7 @@ class AsyncTransport:
         return clone
 
     async def aclose(self) -> None:
-        await self.pools.aclose()
+        await self.http_stack.aclose()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -137,7 +137,7 @@ class AsyncTransport:
                 headers.update(extra_headers)
             if json_body is not None:
                 headers["content-type"] = "application/json"
-            request = self._client.build_request(
+            request = self._http_client.build_request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -204,7 +204,7 @@ class AsyncTransport:
         self.token.guard.track(scope)
 
         async def send() -> httpx.Response:
-            response = await self._client.send(request)
+            response = await self._http_client.send(request)
             await response.aread()
             return response
 
@@ -221,7 +221,7 @@ class AsyncTransport:
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = await self._client.get(url, timeout=self.timeout)
+                response = await self._http_client.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -249,11 +249,11 @@ class AsyncTransport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_sender(self) -> AsyncShapeSender:
+    def realtime_sender(self) -> AsyncRealtimeSender:
         """The sender of this transport's realtime long-polls (chosen on first use)."""
         sender = self._realtime_sender
         if sender is None:
-            sender = self._realtime_sender = self.pools.realtime(self._base)
+            sender = self._realtime_sender = self.http_stack.realtime_sender(self._base)
         return sender
 
     async def shape_request(

@@ -40,8 +40,8 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
-from ._connection import ShapeSender
-from ._pools import ConnectionPools
+from ._http_stack import HttpStack
+from ._realtime_senders import RealtimeSender
 
 __all__ = ["Transport", "decode_json"]
 
@@ -58,7 +58,7 @@ class Transport:
         token: TokenSource,
         http_client: httpx.Client | None,
         timeout: httpx.Timeout,
-        pools: ConnectionPools | None = None,
+        http_stack: HttpStack | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -74,15 +74,15 @@ class Transport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: ConnectionPools = pools or ConnectionPools(timeout, http_client)
-        self._client = self.pools.main
+        self.http_stack: HttpStack = http_stack or HttpStack(timeout, http_client)
+        self._http_client = self.http_stack.http_client
         self._headers = base_headers(branch)
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
-        self._realtime_sender: ShapeSender | None = None
+        self._realtime_sender: RealtimeSender | None = None
 
     @property
     def http_client(self) -> httpx.Client:
-        return self._client
+        return self._http_client
 
     def derive(
         self,
@@ -96,7 +96,7 @@ class Transport:
             base_url=self.base_url,
             token=token or self.token,
             http_client=None,
-            pools=self.pools,
+            http_stack=self.http_stack,
             timeout=timeout or self.timeout,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
@@ -105,7 +105,7 @@ class Transport:
         return clone
 
     def close(self) -> None:
-        self.pools.close()
+        self.http_stack.close()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -138,7 +138,7 @@ class Transport:
                 headers.update(extra_headers)
             if json_body is not None:
                 headers["content-type"] = "application/json"
-            request = self._client.build_request(
+            request = self._http_client.build_request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -205,7 +205,7 @@ class Transport:
         self.token.guard.track(scope)
 
         def send() -> httpx.Response:
-            response = self._client.send(request)
+            response = self._http_client.send(request)
             response.read()
             return response
 
@@ -222,7 +222,7 @@ class Transport:
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = self._client.get(url, timeout=self.timeout)
+                response = self._http_client.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -250,11 +250,11 @@ class Transport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_sender(self) -> ShapeSender:
+    def realtime_sender(self) -> RealtimeSender:
         """The sender of this transport's realtime long-polls (chosen on first use)."""
         sender = self._realtime_sender
         if sender is None:
-            sender = self._realtime_sender = self.pools.realtime(self._base)
+            sender = self._realtime_sender = self.http_stack.realtime_sender(self._base)
         return sender
 
     def shape_request(

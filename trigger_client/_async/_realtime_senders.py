@@ -1,12 +1,12 @@
 """The realtime seam: ``send`` one shape request, get a ``ShapeResponse`` back, two ways.
 
-``AsyncRealtimeConnections`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
+``AsyncHttpcoreSender`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
 connections of the SDK's own, one per long-poll in flight, kept alive and handed back when the
 answer is read; no pool to search (a pool re-examines every waiting request when a connection is
 released, which grows with the square of the number waiting: ``bench/FINDINGS.md``). httpcore and
 h11 frame and parse every byte; respx's httpcore mocker intercepts these requests.
 
-``AsyncRealtimeHttpx``: through an httpx client (yours, or the SDK's when a proxy from the
+``AsyncHttpxSender``: through an httpx client (yours, or the SDK's when a proxy from the
 environment applies), so its transports, limits, proxies, event hooks and mocks see every request.
 """
 
@@ -31,7 +31,7 @@ from .._protocol.shape_http import (
     decode_content,
 )
 
-__all__ = ["AsyncRealtimeConnections", "AsyncRealtimeHttpx", "AsyncShapeSender"]
+__all__ = ["AsyncHttpcoreSender", "AsyncHttpxSender", "AsyncRealtimeSender"]
 
 #: Seconds an idle realtime connection is kept for the next long-poll.
 KEEPALIVE_EXPIRY = 30.0
@@ -39,8 +39,8 @@ KEEPALIVE_EXPIRY = 30.0
 _CLOSED = "Cannot send a request, as the client has been closed."
 
 
-class AsyncShapeSender(Protocol):
-    """Sends realtime shape requests; any status comes back, network failures raise
+class AsyncRealtimeSender(Protocol):
+    """The realtime seam: sends shape requests; any status comes back, network failures raise
     ``APIConnectionError`` / ``APITimeoutError`` (the feed owns retries)."""
 
     async def send(
@@ -54,9 +54,9 @@ def _httpx_request(url: str) -> httpx.Request:
     return httpx.Request("GET", url)
 
 
-class AsyncRealtimeConnections:
-    """Kept-alive HTTP/1.1 connections (``httpcore.AsyncHTTPConnection``) to one origin, one per
-    request in flight.
+class AsyncHttpcoreSender:
+    """Realtime requests over kept-alive HTTP/1.1 connections (``httpcore.AsyncHTTPConnection``)
+    to one origin, one per request in flight.
 
     A request takes the most recently used idle connection (or opens one) and gives it back when
     its answer is read, so one subscription's long-polls reuse one connection, K concurrent
@@ -220,17 +220,17 @@ def _shape_response(
     return ShapeResponse(status, header_list, content, url)
 
 
-class AsyncRealtimeHttpx:
+class AsyncHttpxSender:
     """Realtime requests sent through an httpx client (never closed here)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
+    def __init__(self, http_client: httpx.AsyncClient) -> None:
+        self._http_client = http_client
 
     async def send(
         self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
     ) -> ShapeResponse:
         timeouts = request.timeouts
-        http_request = self._client.build_request(
+        http_request = self._http_client.build_request(
             "GET",
             request.url,
             headers=[
@@ -244,7 +244,7 @@ class AsyncRealtimeHttpx:
             ),
         )
         try:
-            response = await self._client.send(http_request)
+            response = await self._http_client.send(http_request)
             await response.aread()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=http_request) from exc
