@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack
 
 from .._config import AccessToken
 from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
@@ -13,7 +13,6 @@ from .._generated.models import (
     CancelRunResponse,
     ReplayRunResponse,
     Run,
-    RunStatus,
 )
 from .._protocol.numbers import check_seconds
 from .._protocol.packets import decode_downloaded_packet
@@ -29,7 +28,7 @@ from ._transport import decode_json
 # Listing and the task handles are imported by the methods that use them: a process that only
 # subscribes does not load them.
 if TYPE_CHECKING:
-    from .._protocol.listing import RunPage
+    from .._protocol.listing import RunFilters, RunPage
     from .._protocol.tasks import BatchHandle, RunHandle
     from ._pagination import AsyncRunList
     from ._transport import AsyncTransport
@@ -315,17 +314,8 @@ class AsyncRunsResource:
         *,
         after: str | None = None,
         before: str | None = None,
-        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
-        task_identifier: str | Iterable[str] | None = None,
-        version: str | Iterable[str] | None = None,
-        tag: str | Iterable[str] | None = None,
-        batch: str | None = None,
-        is_test: bool | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        period: str | None = None,
-        page_size: int | None = None,
         access_token: AccessToken | None = None,
+        **filters: Unpack[RunFilters],
     ) -> RunPage:
         """One page of runs, newest first: the first, or the one after (``after=``) or before
         (``before=``) a cursor of another page (``page.next_cursor``, ``page.previous_cursor``).
@@ -335,42 +325,18 @@ class AsyncRunsResource:
         from .._protocol.listing import list_runs_params
         from ._pagination import fetch_run_page
 
-        params = list_runs_params(
-            status=status,
-            task_identifier=task_identifier,
-            version=version,
-            tag=tag,
-            batch=batch,
-            is_test=is_test,
-            created_after=created_after,
-            created_before=created_before,
-            period=period,
-            page_size=page_size,
-        )
         return await fetch_run_page(
-            self._with_token(access_token), params, after=after, before=before
+            self._with_token(access_token), list_runs_params(filters), after=after, before=before
         )
 
     def list(
-        self,
-        *,
-        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
-        task_identifier: str | Iterable[str] | None = None,
-        version: str | Iterable[str] | None = None,
-        tag: str | Iterable[str] | None = None,
-        batch: str | None = None,
-        is_test: bool | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        period: str | None = None,
-        page_size: int | None = None,
-        access_token: AccessToken | None = None,
+        self, *, access_token: AccessToken | None = None, **filters: Unpack[RunFilters]
     ) -> AsyncRunList:
         """Every run matching the filters, newest first, across all pages (fetched as you go).
 
         ``for run in client.runs.list(status=["COMPLETED"], tag="user:1")`` (``async for`` with the
         async client). Each item is a ``ListRunItem``: the run without its payload and output
-        (``runs.retrieve(item.id)`` has them). Filters:
+        (``runs.retrieve(item.id)`` has them). Filters (keyword arguments, all optional):
 
         - ``status``: one status or several (``RunStatus`` or its name), any of them matches;
         - ``task_identifier``, ``version``, ``tag``: one value or several, any of them matches;
@@ -385,19 +351,7 @@ class AsyncRunsResource:
         from .._protocol.listing import list_runs_params
         from ._pagination import AsyncRunList
 
-        params = list_runs_params(
-            status=status,
-            task_identifier=task_identifier,
-            version=version,
-            tag=tag,
-            batch=batch,
-            is_test=is_test,
-            created_after=created_after,
-            created_before=created_before,
-            period=period,
-            page_size=page_size,
-        )
-        return AsyncRunList(self._with_token(access_token), params)
+        return AsyncRunList(self._with_token(access_token), list_runs_params(filters))
 
 
 async def _download(transport: AsyncTransport, url: str) -> Any:
