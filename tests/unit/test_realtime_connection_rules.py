@@ -38,6 +38,11 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         ("http://example.com:80/a/b/", "http", "example.com", 80, "example.com", "/a/b"),
         ("http://[::1]:3030", "http", "::1", 3030, "[::1]:3030", ""),
         ("https://[2001:db8::1]/api", "https", "2001:db8::1", 443, "[2001:db8::1]", "/api"),
+        ("https://[::1]:443", "https", "::1", 443, "[::1]", ""),
+        ("http://[::1]", "http", "::1", 80, "[::1]", ""),
+        ("https://h:8443", "https", "h", 8443, "h:8443", ""),
+        ("https://h:80", "https", "h", 80, "h:80", ""),
+        ("http://h:443", "http", "h", 443, "h:443", ""),
     ],
 )
 def test_base_url_parts(
@@ -51,6 +56,26 @@ def test_base_url_parts(
         host_header,
         path,
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.trigger.dev",
+        "https://api.trigger.dev:443",
+        "https://api.trigger.dev:8443/x",
+        "http://localhost",
+        "http://localhost:80",
+        "http://localhost:443",
+        "https://h:80",
+        "http://[::1]",
+        "http://[::1]:3030",
+        "https://[2001:db8::1]:443/api",
+    ],
+)
+def test_the_host_header_is_the_one_httpx_sends(url: str) -> None:
+    """The SDK's own connections and a user's httpx client send the same ``Host``."""
+    assert BaseUrl(url).host_header == httpx.Request("GET", url).headers["host"]
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "example.com", "http://", "http://h:99999"])
