@@ -36,7 +36,8 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 #: the read timeout must stay well above that, or every quiet period looks like a failure.
 DEFAULT_LIVE_TIMEOUT: Final = 50.0
 DEFAULT_MAX_RETRIES: Final = 2
-#: Thousands of concurrent long-polls share one client: never cap or queue them in the pool.
+#: The SDK's httpx client may carry thousands of concurrent requests (realtime streams, and
+#: long-polls when a proxy applies): never cap or queue them in its pool.
 DEFAULT_LIMITS: Final = httpx.Limits(
     max_connections=None, max_keepalive_connections=None, keepalive_expiry=30.0
 )

@@ -48,7 +48,8 @@ logger = logging.getLogger("trigger_client")
 
 
 class AsyncTransport:
-    """One client's HTTP: base URL, token, headers, timeouts, retry policy and the httpx client."""
+    """A client's transport: base URL, token, headers, timeouts and retry policy over the HTTP
+    stack (the httpx client and the realtime senders) that the client's copies share."""
 
     def __init__(
         self,
@@ -90,7 +91,7 @@ class AsyncTransport:
         timeout: httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncTransport:
-        """A transport sharing this one's httpx client, with some settings replaced."""
+        """A transport sharing this one's HTTP stack, with some settings replaced."""
         clone = AsyncTransport(
             base_url=self.base_url,
             token=token or self.token,

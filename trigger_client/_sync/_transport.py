@@ -49,7 +49,8 @@ logger = logging.getLogger("trigger_client")
 
 
 class Transport:
-    """One client's HTTP: base URL, token, headers, timeouts, retry policy and the httpx client."""
+    """A client's transport: base URL, token, headers, timeouts and retry policy over the HTTP
+    stack (the httpx client and the realtime senders) that the client's copies share."""
 
     def __init__(
         self,
@@ -91,7 +92,7 @@ class Transport:
         timeout: httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> Transport:
-        """A transport sharing this one's httpx client, with some settings replaced."""
+        """A transport sharing this one's HTTP stack, with some settings replaced."""
         clone = Transport(
             base_url=self.base_url,
             token=token or self.token,
