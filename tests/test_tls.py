@@ -234,7 +234,7 @@ def test_an_untrusted_server_is_a_connection_error(
                 pytest.fail("a run came through an untrusted connection")
         _connection_error(live.value)
         with pytest.raises(APIConnectionError, match="certificate is not trusted"):
-            for _ in client.runs.subscribe_to_run(run_id, transport="poll"):
+            for _ in client.runs.subscribe_to_run(run_id, feed="poll"):
                 pytest.fail("a run came through an untrusted connection")
     assert time.monotonic() - started < 15  # failed at once, did not hang
     # one attempt each (REST, realtime, poll; retries would make 5 or more); the relay may not have

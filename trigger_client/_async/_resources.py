@@ -3,6 +3,7 @@ handling only; the work is done by the feeds, the subscription, the pagination a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack
@@ -64,40 +65,49 @@ class AsyncRunsResource:
         *,
         stop_on_completion: bool = True,
         skip_columns: Iterable[str] | None = None,
-        transport: FeedKind = "realtime",
+        feed: FeedKind = "realtime",
         poll_interval: float = 1.0,
         timeout: float | None = None,
         access_token: AccessToken | None = None,
+        transport: FeedKind | None = None,
     ) -> AsyncRunSubscription:
         """Follow one run: yields its current state first, then every change.
 
         After yielding a finished run the subscription ends (unless ``stop_on_completion=False``).
-        ``transport="poll"`` polls the REST API every ``poll_interval`` seconds instead of using
-        the realtime endpoint (it can miss states shorter than the interval). ``timeout`` is an
+        ``feed="poll"`` polls the REST API every ``poll_interval`` seconds instead of using the
+        realtime endpoint (it can miss states shorter than the interval). ``timeout`` is an
         overall deadline in seconds: past it, ``SubscriptionTimeout`` is raised, carrying the last
         run. ``skip_columns`` leaves realtime columns out (for example ``["payload", "output"]``).
-        ``access_token`` overrides the client's token for this subscription.
+        ``access_token`` overrides the client's token for this subscription. ``transport=`` is a
+        deprecated name of ``feed=`` (a ``DeprecationWarning``).
         """
+        if transport is not None:
+            warnings.warn(
+                "subscribe_to_run(transport=...) is deprecated: pass feed=... (the same values)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if feed != "realtime" and feed != transport:
+                raise InvalidArgumentError("pass feed= only (transport= is its deprecated name)")
+            feed = transport
         run_id = _run_id(run_id)
         poll_interval = check_seconds(poll_interval, "poll_interval")
         if timeout is not None:
             timeout = check_seconds(timeout, "timeout")
-        # ``transport`` (the public name) is the feed kind, not an ``AsyncTransport``
-        kind: FeedKind = transport
         call_transport = self._with_token(access_token)
-        feed: AsyncRunFeed
-        if kind == "poll":
-            feed = AsyncPollFeed(call_transport, run_id, interval=poll_interval)
-        elif kind == "realtime":
-            feed = AsyncRealtimeFeed(
+        run_feed: AsyncRunFeed
+        if feed == "poll":
+            run_feed = AsyncPollFeed(call_transport, run_id, interval=poll_interval)
+        elif feed == "realtime":
+            run_feed = AsyncRealtimeFeed(
                 call_transport,
                 f"/realtime/v1/runs/{path_segment(run_id, 'run_id')}",
                 _skip_params(skip_columns),
             )
         else:
-            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {kind!r}")
+            raise InvalidArgumentError(f"feed must be 'realtime' or 'poll', not {feed!r}")
         return AsyncRunSubscription(
-            feed,
+            run_feed,
             stop_on_completion=stop_on_completion,
             timeout=timeout,
             describe=f"subscription to {run_id}",
@@ -217,7 +227,7 @@ class AsyncRunsResource:
         run_id = _run_id(run_id)
         subscription = self.subscribe_to_run(
             run_id,
-            transport="poll" if poll else "realtime",
+            feed="poll" if poll else "realtime",
             poll_interval=poll_interval,
             timeout=timeout,
             access_token=access_token,
