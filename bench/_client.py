@@ -90,7 +90,7 @@ def steady_sync(run_id: str, count: int, transport: str, poll_interval: float) -
     with TriggerClient() as client:
         subscription = client.runs.subscribe_to_run(
             run_id,
-            transport="poll" if transport == "poll" else "realtime",
+            feed="poll" if transport == "poll" else "realtime",
             poll_interval=poll_interval,
         )
         with subscription:

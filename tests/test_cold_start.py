@@ -205,11 +205,11 @@ from trigger_client._protocol.shape_http import BaseUrl
 client = trigger_client.TriggerClient(access_token="tr_dev_x", base_url="https://api.example")
 client.runs
 created = len(TLS_CONTEXTS)
-pools = client._transport.pools
-plain = pools.realtime(BaseUrl("http://api.example"))
+stack = client._transport.http_stack
+plain = stack.realtime_sender(BaseUrl("http://api.example"))
 after_plain = len(TLS_CONTEXTS)
-tls = pools.realtime(BaseUrl("https://api.example"))
-pools.realtime(BaseUrl("https://other.example"))
+tls = stack.realtime_sender(BaseUrl("https://api.example"))
+stack.realtime_sender(BaseUrl("https://other.example"))
 after_tls = len(TLS_CONTEXTS)
 print(json.dumps({
     "created": created, "after_plain": after_plain, "after_tls": after_tls,

@@ -11,8 +11,8 @@ import respx
 
 from tests.unit.test_protocol_runs import SCHEMA, wire_row
 from trigger_client import AsyncTriggerClient, RunStatus, TriggerClient
-from trigger_client._async._connection import AsyncRealtimeConnections
-from trigger_client._sync._connection import RealtimeConnections
+from trigger_client._async._realtime_senders import AsyncHttpcoreSender
+from trigger_client._sync._realtime_senders import HttpcoreSender
 
 BASE_URL = "https://api.trigger.dev"
 RUN_ID = "run_cm9x0abc000008l5s2k1d3f7q"
@@ -56,7 +56,7 @@ def test_respx_intercepts_realtime_requests_sync() -> None:
         realtime, _ = _routes(mock)
         with TriggerClient(base_url=BASE_URL, access_token=KEY) as client:
             runs = list(client.runs.subscribe_to_run(RUN_ID, timeout=10))
-            assert isinstance(client._transport.realtime_sender(), RealtimeConnections)
+            assert isinstance(client._transport.realtime_sender(), HttpcoreSender)
     assert [run.status for run in runs] == [RunStatus.COMPLETED]
     assert runs[0].id == RUN_ID
     assert realtime.call_count == 2
@@ -68,7 +68,7 @@ async def test_respx_intercepts_realtime_requests_async() -> None:
         realtime, _ = _routes(mock)
         async with AsyncTriggerClient(base_url=BASE_URL, access_token=KEY) as client:
             runs = [run async for run in client.runs.subscribe_to_run(RUN_ID, timeout=10)]
-            assert isinstance(client._transport.realtime_sender(), AsyncRealtimeConnections)
+            assert isinstance(client._transport.realtime_sender(), AsyncHttpcoreSender)
     assert [run.status for run in runs] == [RunStatus.COMPLETED]
     assert realtime.call_count == 2
 

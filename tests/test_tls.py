@@ -29,9 +29,9 @@ from trigger_client import (
     RunStatus,
     TriggerClient,
 )
-from trigger_client._async._connection import AsyncRealtimeConnections
+from trigger_client._async._realtime_senders import AsyncHttpcoreSender
 from trigger_client._backends import _tls_context
-from trigger_client._sync._connection import RealtimeConnections
+from trigger_client._sync._realtime_senders import HttpcoreSender
 from trigger_client.testing import TriggerEmulator
 
 _ENV = (
@@ -210,7 +210,7 @@ def test_a_trusted_server_over_tls(
     run_id = emulator.create_run("report", {"n": 1})
     assert tls_relay.url.startswith("https://127.0.0.1:")
     with TriggerClient(base_url=tls_relay.url, access_token=emulator.secret_key) as client:
-        assert isinstance(client._transport.realtime_sender(), RealtimeConnections)
+        assert isinstance(client._transport.realtime_sender(), HttpcoreSender)
         assert _follow(client, emulator, run_id) == SUCCESS
         assert client.runs.retrieve(run_id).status == RunStatus.COMPLETED
     assert len(tls_relay.realtime_requests()) >= 3
@@ -234,7 +234,7 @@ def test_an_untrusted_server_is_a_connection_error(
                 pytest.fail("a run came through an untrusted connection")
         _connection_error(live.value)
         with pytest.raises(APIConnectionError, match="certificate is not trusted"):
-            for _ in client.runs.subscribe_to_run(run_id, transport="poll"):
+            for _ in client.runs.subscribe_to_run(run_id, feed="poll"):
                 pytest.fail("a run came through an untrusted connection")
     assert time.monotonic() - started < 15  # failed at once, did not hang
     # one attempt each (REST, realtime, poll; retries would make 5 or more); the relay may not have
@@ -256,7 +256,7 @@ async def test_a_trusted_server_over_tls_async(
         async with AsyncTriggerClient(
             base_url=tls_relay.url, access_token=emulator.secret_key
         ) as client:
-            assert isinstance(client._transport.realtime_sender(), AsyncRealtimeConnections)
+            assert isinstance(client._transport.realtime_sender(), AsyncHttpcoreSender)
             assert await _follow_async(client, emulator, run_id) == SUCCESS
             assert (await client.runs.retrieve(run_id)).status == RunStatus.COMPLETED
     assert len(tls_relay.realtime_requests()) >= 3

@@ -385,7 +385,7 @@ async def _follow(args: argparse.Namespace, display: _Display) -> Run | None:
             subscription = client.runs.subscribe_to_run(
                 args.run_id,
                 skip_columns=skip,
-                transport="poll" if args.poll else "realtime",
+                feed="poll" if args.poll else "realtime",
                 poll_interval=args.poll_interval,
                 timeout=args.timeout,
             )

@@ -192,6 +192,8 @@ def __getattr__(name: str) -> Any:
             _httpx_defaults["DEFAULT_TIMEOUT"] = httpx.Timeout(
                 DEFAULT_TIMEOUT_SECONDS, connect=DEFAULT_CONNECT_TIMEOUT
             )
+            # The SDK's httpx client may carry thousands of concurrent requests (realtime
+            # streams, and long-polls when a proxy applies): never cap or queue them in its pool.
             _httpx_defaults["DEFAULT_LIMITS"] = httpx.Limits(
                 max_connections=None,
                 max_keepalive_connections=None,

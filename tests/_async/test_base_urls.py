@@ -1,5 +1,6 @@
-"""IPv6 literals, base URLs with a path prefix and explicit ports, end to end against the emulator
-(listening on ``::1`` for IPv6), over the SDK's own connections and through an ``http_client``."""
+"""IPv6 literals, base URLs with a path prefix, explicit ports and no port (the scheme's default),
+end to end against the emulator (listening on ``::1`` for IPv6, on port 80 for a URL without a
+port), over the SDK's own connections and through an ``http_client``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests._default_port import emulator_on_default_port
 from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, NotFoundError, RunStatus, TriggerError
+from trigger_client._async._realtime_senders import AsyncHttpcoreSender, AsyncHttpxSender
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -103,3 +106,39 @@ async def test_an_explicit_port_is_in_the_host_header(
         requests = relay.realtime_requests()
     assert len(requests) >= 3
     assert {headers["host"] for _, headers in requests} == {f"127.0.0.1:{port}"}
+
+
+@pytest.fixture(scope="module", params=["localhost", "[::1]"])
+def default_port_emulator(request: pytest.FixtureRequest) -> Iterator[tuple[TriggerEmulator, str]]:
+    """The emulator on port 80 and a base URL naming no port: ``http://localhost`` (the emulator
+    on 127.0.0.1, what localhost names here) or ``http://[::1]``."""
+    host: str = request.param
+    with emulator_on_default_port("::1" if host == "[::1]" else "127.0.0.1") as emu:
+        yield emu, f"http://{host}"
+
+
+@pytest.mark.parametrize("yours", [False, True], ids=["own", "http_client"])
+async def test_a_base_url_without_a_port_uses_port_80_and_sends_the_bare_host(
+    default_port_emulator: tuple[TriggerEmulator, str],
+    yours: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emu, base_url = default_port_emulator
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):  # the SDK's own connections, if own
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    run_id = emu.create_run("report", {"n": 1})
+    async with httpx.AsyncClient(trust_env=False) as http:
+        async with AsyncTriggerClient(
+            base_url=base_url, access_token=emu.secret_key, http_client=http if yours else None
+        ) as client:
+            sender = client._transport.realtime_sender()
+            assert isinstance(sender, AsyncHttpxSender if yours else AsyncHttpcoreSender)
+            assert await _follow(client, emu, run_id) == SUCCESS
+            assert (await client.runs.retrieve(run_id)).status == RunStatus.COMPLETED
+    host = base_url.removeprefix("http://")
+    realtime = [r for r in emu.requests if r.path == f"/realtime/v1/runs/{run_id}"]
+    rest = [r for r in emu.requests if r.path == f"/api/v3/runs/{run_id}"]
+    assert len(realtime) >= 3
+    assert len(rest) == 1
+    assert {r.headers.get("host") for r in realtime + rest} == {host}  # no ":80"

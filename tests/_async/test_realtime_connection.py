@@ -9,7 +9,7 @@ import pytest
 
 from tests._relay import relay_to
 from trigger_client import AsyncTriggerClient, ClientClosedError, RunStatus
-from trigger_client._async._connection import AsyncRealtimeConnections
+from trigger_client._async._realtime_senders import AsyncHttpcoreSender
 from trigger_client._backends import AsyncBackend
 from trigger_client._protocol.shape_http import BaseUrl, ShapeHttpRequest
 from trigger_client.testing import TriggerEmulator
@@ -111,7 +111,7 @@ async def test_a_dropped_subscription_holds_no_connection(emulator: TriggerEmula
                 assert run.status == RunStatus.QUEUED
                 break  # dropped: never closed, never finished
         connections = client._transport.realtime_sender()
-        assert isinstance(connections, AsyncRealtimeConnections)
+        assert isinstance(connections, AsyncHttpcoreSender)
         # each dropped subscription gave its connection back; the next one reused it
         assert (connections.busy_count, connections.idle_count) == (0, 1)
     assert (connections.busy_count, connections.idle_count) == (0, 0)
@@ -123,7 +123,7 @@ async def test_a_subscription_of_a_closed_client_fails_at_once(emulator: Trigger
     subscription = client.runs.subscribe_to_run(run_id, timeout=30)
     await subscription.__anext__()
     connections = client._transport.realtime_sender()
-    assert isinstance(connections, AsyncRealtimeConnections)
+    assert isinstance(connections, AsyncHttpcoreSender)
     await client.aclose()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
     with pytest.raises(ClientClosedError):
@@ -142,7 +142,7 @@ async def test_an_idle_connection_is_kept_for_its_keep_alive_expiry_only(
             [(b"authorization", f"Bearer {emulator.secret_key}".encode())],
             {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0},
         )
-        connections = AsyncRealtimeConnections(base, None, keepalive_expiry=0.5)
+        connections = AsyncHttpcoreSender(base, None, keepalive_expiry=0.5)
         try:
             for _ in range(2):  # back to back: the kept-alive connection is reused
                 assert (await connections.send(request)).status_code == 200

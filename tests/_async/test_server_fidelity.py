@@ -174,7 +174,7 @@ async def test_polling_a_new_run_waits_for_the_replica(lagging: TriggerEmulator)
     async with client_for(lagging) as client:
         handle = await client.tasks.trigger(task, {})
         subscription = client.runs.subscribe_to_run(
-            handle, transport="poll", poll_interval=0.05, timeout=10
+            handle, feed="poll", poll_interval=0.05, timeout=10
         )
         async with subscription:
             async for run in subscription:

@@ -9,6 +9,7 @@ import pytest
 from trigger_client import (
     AsyncTriggerClient,
     AuthenticationError,
+    InvalidArgumentError,
     NotFoundError,
     RunStatus,
     SubscriptionTimeout,
@@ -134,11 +135,11 @@ async def test_break_leaves_no_request_in_flight(emulator: TriggerEmulator) -> N
         assert all(r.done for r in mine)
 
 
-async def test_poll_transport_yields_the_same_final_run(emulator: TriggerEmulator) -> None:
+async def test_the_poll_feed_yields_the_same_final_run(emulator: TriggerEmulator) -> None:
     run_id = emulator.create_run("report", {"n": 1})
     async with client_for(emulator) as client:
         subscription = client.runs.subscribe_to_run(
-            run_id, transport="poll", poll_interval=0.05, timeout=30
+            run_id, feed="poll", poll_interval=0.05, timeout=30
         )
         playback = None
         statuses = []
@@ -152,6 +153,22 @@ async def test_poll_transport_yields_the_same_final_run(emulator: TriggerEmulato
     assert subscription.last is not None
     assert retrieved.status == RunStatus.COMPLETED
     assert retrieved.finished_at == subscription.last.finished_at
+
+
+async def test_transport_is_a_deprecated_name_of_feed(emulator: TriggerEmulator) -> None:
+    run_id = emulator.create_run("report", {"n": 1})
+    emulator.play(run_id, "success")
+    async with client_for(emulator) as client:
+        with pytest.warns(
+            DeprecationWarning, match=r"transport=\.\.\.\) is deprecated: pass feed="
+        ):
+            subscription = client.runs.subscribe_to_run(run_id, transport="poll", timeout=30)
+        runs = [run async for run in subscription]
+        with pytest.warns(DeprecationWarning), pytest.raises(InvalidArgumentError, match="feed="):
+            client.runs.subscribe_to_run(run_id, feed="poll", transport="realtime")
+    assert [run.status for run in runs] == [RunStatus.COMPLETED]
+    sent = [r.path for r in emulator.requests if run_id in r.path]
+    assert sent == [f"/api/v3/runs/{run_id}"]  # polled, not the realtime endpoint
 
 
 async def test_retrieve_returns_a_typed_run(emulator: TriggerEmulator) -> None:

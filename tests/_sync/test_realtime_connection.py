@@ -12,7 +12,7 @@ from tests._relay import relay_to
 from trigger_client import ClientClosedError, RunStatus, TriggerClient
 from trigger_client._backends import SyncBackend
 from trigger_client._protocol.shape_http import BaseUrl, ShapeHttpRequest
-from trigger_client._sync._connection import RealtimeConnections
+from trigger_client._sync._realtime_senders import HttpcoreSender
 from trigger_client.testing import TriggerEmulator
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("no_leaked_sockets")]
@@ -100,7 +100,7 @@ def test_a_dropped_subscription_holds_no_connection(emulator: TriggerEmulator) -
                 assert run.status == RunStatus.QUEUED
                 break  # dropped: never closed, never finished
         connections = client._transport.realtime_sender()
-        assert isinstance(connections, RealtimeConnections)
+        assert isinstance(connections, HttpcoreSender)
         # each dropped subscription gave its connection back; the next one reused it
         assert (connections.busy_count, connections.idle_count) == (0, 1)
     assert (connections.busy_count, connections.idle_count) == (0, 0)
@@ -112,7 +112,7 @@ def test_a_subscription_of_a_closed_client_fails_at_once(emulator: TriggerEmulat
     subscription = client.runs.subscribe_to_run(run_id, timeout=30)
     subscription.__next__()
     connections = client._transport.realtime_sender()
-    assert isinstance(connections, RealtimeConnections)
+    assert isinstance(connections, HttpcoreSender)
     client.close()
     assert (connections.busy_count, connections.idle_count) == (0, 0)
     with pytest.raises(ClientClosedError):
@@ -131,7 +131,7 @@ def test_an_idle_connection_is_kept_for_its_keep_alive_expiry_only(
             [(b"authorization", f"Bearer {emulator.secret_key}".encode())],
             {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0},
         )
-        connections = RealtimeConnections(base, None, keepalive_expiry=0.5)
+        connections = HttpcoreSender(base, None, keepalive_expiry=0.5)
         try:
             for _ in range(2):  # back to back: the kept-alive connection is reused
                 assert (connections.send(request)).status_code == 200

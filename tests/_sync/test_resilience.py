@@ -508,7 +508,7 @@ def test_retry_after_is_honoured_as_a_floor(
         runs = [
             run
             for run in client.runs.subscribe_to_run(
-                run_id, transport=transport, poll_interval=0.05, timeout=15
+                run_id, feed=transport, poll_interval=0.05, timeout=15
             )
         ]
     assert statuses(runs) == [RunStatus.COMPLETED]
@@ -737,7 +737,7 @@ def test_malformed_poll_answers_fail_at_once(
         started = SyncBackend.monotonic()
         with pytest.raises(error):
             for _ in client.runs.subscribe_to_run(
-                run_id, transport="poll", poll_interval=0.05, timeout=15
+                run_id, feed="poll", poll_interval=0.05, timeout=15
             ):
                 pass
         elapsed = SyncBackend.monotonic() - started
@@ -960,7 +960,7 @@ def test_poll_backoff_grows_to_its_cap_under_a_persistent_outage(
     with client_for(emu, retry_policy=policy) as client:
         with pytest.raises(SubscriptionTimeout):
             for _ in client.runs.subscribe_to_run(
-                run_id, transport="poll", poll_interval=0.05, timeout=3.0
+                run_id, feed="poll", poll_interval=0.05, timeout=3.0
             ):
                 pass
     # 0.02, 0.04, 0.08, then 0.08 until the deadline (uncapped, 0.16, 0.32 ... 1.28 s)

@@ -175,7 +175,7 @@ def test_polling_a_new_run_waits_for_the_replica(lagging: TriggerEmulator) -> No
     with client_for(lagging) as client:
         handle = client.tasks.trigger(task, {})
         subscription = client.runs.subscribe_to_run(
-            handle, transport="poll", poll_interval=0.05, timeout=10
+            handle, feed="poll", poll_interval=0.05, timeout=10
         )
         with subscription:
             for run in subscription:

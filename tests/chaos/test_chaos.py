@@ -147,7 +147,7 @@ async def _run_seed_async(
     seed = prepare(scenario, emulator, lab.histories[scenario.backend])
     subscription = client.runs.subscribe_to_run(
         seed.run_id,
-        transport=scenario.transport,
+        feed=scenario.transport,
         poll_interval=POLL_INTERVAL,
         timeout=SUBSCRIPTION_TIMEOUT,
     )
@@ -217,7 +217,7 @@ def _run_seed_sync(lab: Lab, clients: dict[Backend, TriggerClient], scenario: Sc
     seed = prepare(scenario, emulator, lab.histories[scenario.backend])
     subscription = client.runs.subscribe_to_run(
         seed.run_id,
-        transport=scenario.transport,
+        feed=scenario.transport,
         poll_interval=POLL_INTERVAL,
         timeout=SUBSCRIPTION_TIMEOUT,
     )

@@ -387,7 +387,7 @@ def test_r_list_status(http: httpx.Client, emulator: TriggerEmulator) -> None:
     assert bad.json()["error"] == "Query Error"
     assert bad.json()["details"][0]["message"] == "Invalid status values: nope, EXECUTING "
     # what the SDK sends, and how it steps back for a server older than DEQUEUED
-    params = list_runs_params(status=["EXECUTING", "WAITING_FOR_DEPLOY"])
+    params = list_runs_params({"status": ["EXECUTING", "WAITING_FOR_DEPLOY"]})
     assert params == (("filter[status]", "EXECUTING,DEQUEUED,WAITING_FOR_DEPLOY,PENDING_VERSION"),)
     old = {"error": "Query Error", "details": [{"message": "Invalid status values: DEQUEUED"}]}
     assert without_unknown_companions(params, old) == (

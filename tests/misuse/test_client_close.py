@@ -36,7 +36,7 @@ def _realtime(emu: TriggerEmulator, run_id: str) -> Callable[[Any], Any]:
 
 def _poll(emu: TriggerEmulator, run_id: str) -> Callable[[Any], Any]:
     emu.faults.clear()
-    return lambda c: c.runs.subscribe_to_run(run_id, transport="poll", poll_interval=30, timeout=60)
+    return lambda c: c.runs.subscribe_to_run(run_id, feed="poll", poll_interval=30, timeout=60)
 
 
 def _backoff(emu: TriggerEmulator, run_id: str) -> Callable[[Any], Any]:
@@ -151,7 +151,7 @@ def test_every_call_after_close_raises_client_closed_before_any_request(
         lambda: copy.runs.retrieve(run_id),
         lambda: client.runs.retrieve(run_id, access_token=emu.secret_key),
         lambda: next(client.runs.subscribe_to_run(run_id)),
-        lambda: next(client.runs.subscribe_to_run(run_id, transport="poll")),
+        lambda: next(client.runs.subscribe_to_run(run_id, feed="poll")),
         lambda: client.runs.wait(run_id),
         lambda: client.tasks.trigger("close", {}),
         lambda: client.auth.create_public_token(scopes={"read": {"runs": [run_id]}}),

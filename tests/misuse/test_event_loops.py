@@ -47,7 +47,7 @@ def calls(client: AsyncTriggerClient, run_id: str, token: str) -> dict[str, Call
         "cancel": lambda: client.runs.cancel(run_id),
         "subscribe_to_run": lambda: _first(client.runs.subscribe_to_run(run_id, timeout=30)),
         "subscribe_to_run(poll)": lambda: _first(
-            client.runs.subscribe_to_run(run_id, transport="poll", timeout=30)
+            client.runs.subscribe_to_run(run_id, feed="poll", timeout=30)
         ),
         "subscribe_to_runs_with_tag": lambda: _first(
             client.runs.subscribe_to_runs_with_tag("loops", timeout=30)

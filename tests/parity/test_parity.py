@@ -98,7 +98,7 @@ def all_subscribers(emu: TriggerEmulator, run_id: str) -> Iterator[dict[str, Any
             "asyncio": Collector("asyncio", async_subscriber(emu, run_id, "asyncio")),
             "trio": Collector("trio", async_subscriber(emu, run_id, "trio")),
             "poll": Collector(
-                "poll", sync_subscriber(emu, run_id, transport="poll", poll_interval=0.05)
+                "poll", sync_subscriber(emu, run_id, feed="poll", poll_interval=0.05)
             ),
         }
         for collector in ours.values():

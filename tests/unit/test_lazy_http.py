@@ -86,8 +86,8 @@ def test_a_proxy_variable_makes_the_httpx_client_with_the_client(
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     client = TriggerClient(access_token="tr_dev_x", base_url="https://x.invalid")
     try:
-        assert client._transport.pools._main is not None
-        assert client._transport.pools._main._mounts  # httpx mounted the proxy
+        assert client._transport.http_stack._http_client is not None
+        assert client._transport.http_stack._http_client._mounts  # httpx mounted the proxy
     finally:
         client.close()
 

@@ -11,6 +11,7 @@ import pytest
 from trigger_client import APIResponseValidationError, RunStatus
 from trigger_client._protocol.listing import (
     MAX_PAGE_SIZE,
+    RunFilters,
     RunPage,
     list_runs_params,
     parse_run_page,
@@ -20,15 +21,17 @@ from trigger_client._protocol.listing import (
 
 def test_every_filter_in_the_official_order() -> None:
     params = list_runs_params(
-        status=[RunStatus.COMPLETED, "FAILED"],
-        task_identifier=["a", "b"],
-        version="20250101.1",
-        tag=("x", "y"),
-        batch="batch_1",
-        is_test=False,
-        created_after=datetime(2020, 1, 1, tzinfo=UTC),
-        created_before=datetime(2100, 1, 1, 0, 0, 0, 999, tzinfo=UTC),
-        page_size=MAX_PAGE_SIZE,
+        RunFilters(
+            status=[RunStatus.COMPLETED, "FAILED"],
+            task_identifier=["a", "b"],
+            version="20250101.1",
+            tag=("x", "y"),
+            batch="batch_1",
+            is_test=False,
+            created_after=datetime(2020, 1, 1, tzinfo=UTC),
+            created_before=datetime(2100, 1, 1, 0, 0, 0, 999, tzinfo=UTC),
+            page_size=MAX_PAGE_SIZE,
+        )
     )
     assert params == (
         ("filter[status]", "COMPLETED,FAILED"),
@@ -44,8 +47,9 @@ def test_every_filter_in_the_official_order() -> None:
 
 
 def test_single_values_and_the_period() -> None:
-    assert list_runs_params() == ()
-    assert list_runs_params(status="QUEUED", is_test=True, period="7d", page_size=1) == (
+    assert list_runs_params({}) == ()
+    filters = RunFilters(status="QUEUED", is_test=True, period="7d", page_size=1)
+    assert list_runs_params(filters) == (
         ("filter[status]", "QUEUED"),
         ("filter[isTest]", "true"),
         ("filter[createdAt][period]", "7d"),
@@ -54,12 +58,16 @@ def test_single_values_and_the_period() -> None:
 
 
 def test_created_bounds_are_epoch_milliseconds() -> None:
-    naive = list_runs_params(created_after=datetime(2024, 1, 2, 3, 4, 5, 678900))
+    naive = list_runs_params(RunFilters(created_after=datetime(2024, 1, 2, 3, 4, 5, 678900)))
     assert naive == (("filter[createdAt][from]", "1704164645678"),)  # naive: UTC, floored
     plus_two = timezone(timedelta(hours=2))
-    aware = list_runs_params(created_before=datetime(2024, 1, 2, 5, 4, 5, tzinfo=plus_two))
+    aware = list_runs_params(
+        RunFilters(created_before=datetime(2024, 1, 2, 5, 4, 5, tzinfo=plus_two))
+    )
     assert aware == (("filter[createdAt][to]", "1704164645000"),)
-    before_epoch = list_runs_params(created_after=datetime(1969, 12, 31, 23, 59, 59, 999500))
+    before_epoch = list_runs_params(
+        RunFilters(created_after=datetime(1969, 12, 31, 23, 59, 59, 999500))
+    )
     assert before_epoch == (("filter[createdAt][from]", "-1"),)
 
 
@@ -97,13 +105,19 @@ def test_created_bounds_are_epoch_milliseconds() -> None:
         ({"page_size": 2.0}, TypeError, "^page_size must be an int$"),
         ({"page_size": 0}, ValueError, "^page_size must be between 1 and 100, not 0$"),
         ({"page_size": 101}, ValueError, "^page_size must be between 1 and 100, not 101$"),
+        (
+            {"statuses": "QUEUED"},
+            TypeError,
+            "^unknown run list filter 'statuses'; the filters are status, task_identifier, "
+            "version, tag, batch, is_test, created_after, created_before, period, page_size$",
+        ),
     ],
 )
 def test_bad_filters_are_clear_errors(
     filters: dict[str, Any], error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=message):
-        list_runs_params(**filters)
+        list_runs_params(filters)  # type: ignore[arg-type]
 
 
 def test_with_cursor() -> None:
@@ -184,7 +198,7 @@ def test_a_naive_created_bound_is_utc_whatever_the_local_zone(
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     time.tzset()
     try:
-        params = list_runs_params(created_after=datetime(2024, 1, 2, 3, 4, 5))
+        params = list_runs_params(RunFilters(created_after=datetime(2024, 1, 2, 3, 4, 5)))
     finally:
         monkeypatch.undo()
         time.tzset()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from trigger_client import AsyncTriggerClient, TriggerClient
-from trigger_client._async._connection import AsyncRealtimeConnections, AsyncRealtimeHttpx
+from trigger_client._async._realtime_senders import AsyncHttpcoreSender, AsyncHttpxSender
 from trigger_client._exceptions import TriggerConfigurationError
 from trigger_client._protocol.shape_http import (
     BaseUrl,
@@ -18,7 +18,7 @@ from trigger_client._protocol.shape_http import (
     ShapeResponse,
     decode_content,
 )
-from trigger_client._sync._connection import RealtimeConnections, RealtimeHttpx
+from trigger_client._sync._realtime_senders import HttpcoreSender, HttpxSender
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +38,11 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         ("http://example.com:80/a/b/", "http", "example.com", 80, "example.com", "/a/b"),
         ("http://[::1]:3030", "http", "::1", 3030, "[::1]:3030", ""),
         ("https://[2001:db8::1]/api", "https", "2001:db8::1", 443, "[2001:db8::1]", "/api"),
+        ("https://[::1]:443", "https", "::1", 443, "[::1]", ""),
+        ("http://[::1]", "http", "::1", 80, "[::1]", ""),
+        ("https://h:8443", "https", "h", 8443, "h:8443", ""),
+        ("https://h:80", "https", "h", 80, "h:80", ""),
+        ("http://h:443", "http", "h", 443, "h:443", ""),
     ],
 )
 def test_base_url_parts(
@@ -51,6 +56,26 @@ def test_base_url_parts(
         host_header,
         path,
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.trigger.dev",
+        "https://api.trigger.dev:443",
+        "https://api.trigger.dev:8443/x",
+        "http://localhost",
+        "http://localhost:80",
+        "http://localhost:443",
+        "https://h:80",
+        "http://[::1]",
+        "http://[::1]:3030",
+        "https://[2001:db8::1]:443/api",
+    ],
+)
+def test_the_host_header_is_the_one_httpx_sends(url: str) -> None:
+    """The SDK's own connections and a user's httpx client send the same ``Host``."""
+    assert BaseUrl(url).host_header == httpx.Request("GET", url).headers["host"]
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "example.com", "http://", "http://h:99999"])
@@ -106,7 +131,7 @@ def test_undecodable_content_is_a_decoding_error(body: bytes, encoding: str) -> 
 
 def test_the_sdk_connects_directly_without_a_proxy() -> None:
     with TriggerClient(base_url="http://127.0.0.1:8030/p", access_token="tr_dev_x") as client:
-        assert isinstance(client._transport.realtime_sender(), RealtimeConnections)
+        assert isinstance(client._transport.realtime_sender(), HttpcoreSender)
 
 
 def test_an_http_client_of_yours_carries_realtime_requests() -> None:
@@ -116,7 +141,7 @@ def test_an_http_client_of_yours_carries_realtime_requests() -> None:
             base_url="http://127.0.0.1:8030", access_token="tr_dev_x", http_client=http
         ) as client,
     ):
-        assert isinstance(client._transport.realtime_sender(), RealtimeHttpx)
+        assert isinstance(client._transport.realtime_sender(), HttpxSender)
 
 
 @pytest.mark.anyio
@@ -127,9 +152,9 @@ async def test_an_http_client_of_yours_carries_realtime_requests_async() -> None
             base_url="http://127.0.0.1:8030", access_token="tr_dev_x", http_client=http
         ) as client,
     ):
-        assert isinstance(client._transport.realtime_sender(), AsyncRealtimeHttpx)
+        assert isinstance(client._transport.realtime_sender(), AsyncHttpxSender)
     async with AsyncTriggerClient(base_url="http://[::1]:8030", access_token="x") as client:
-        assert isinstance(client._transport.realtime_sender(), AsyncRealtimeConnections)
+        assert isinstance(client._transport.realtime_sender(), AsyncHttpcoreSender)
 
 
 @pytest.mark.parametrize(
@@ -158,8 +183,8 @@ def test_proxies_follow_httpx_rules(
         monkeypatch.setenv(name, value)
     with TriggerClient(base_url=url, access_token="tr_dev_x") as client:
         sender = client._transport.realtime_sender()
-        assert isinstance(sender, RealtimeHttpx) is proxied
-        assert isinstance(sender, RealtimeConnections) is not proxied
+        assert isinstance(sender, HttpxSender) is proxied
+        assert isinstance(sender, HttpcoreSender) is not proxied
         # the same decision as httpx's own for a REST call
         http = client._transport.http_client
         assert (http._transport_for_url(httpx.URL(url)) is not http._transport) is proxied

@@ -37,8 +37,8 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import AsyncTokenSource
-from ._connection import AsyncRealtimeConnections, AsyncShapeSender
-from ._pools import AsyncConnectionPools
+from ._realtime_senders import AsyncHttpcoreSender, AsyncRealtimeSender
+from ._http_stack import AsyncHttpStack
 
 # httpx loads with the first REST call (the SDK's httpx client is built then): realtime requests
 # over the SDK's own connections do not need it.
@@ -51,7 +51,8 @@ logger = logging.getLogger("trigger_client")
 
 
 class AsyncTransport:
-    """One client's HTTP: base URL, token, headers, timeouts, retry policy and the httpx client."""
+    """A client's transport: base URL, token, headers, timeouts and retry policy over the HTTP
+    stack (the httpx client and the realtime senders) that the client's copies share."""
 
     def __init__(
         self,
@@ -60,7 +61,7 @@ class AsyncTransport:
         token: AsyncTokenSource,
         http_client: httpx.AsyncClient | None,
         timeout: float | httpx.Timeout | None,
-        pools: AsyncConnectionPools | None = None,
+        http_stack: AsyncHttpStack | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -80,12 +81,12 @@ class AsyncTransport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: AsyncConnectionPools = pools or AsyncConnectionPools(
+        self.http_stack: AsyncHttpStack = http_stack or AsyncHttpStack(
             lambda: as_httpx_timeout(timeout), http_client
         )
         self._headers: dict[str, str] | None = None
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
-        self._realtime_sender: AsyncShapeSender | None = None
+        self._realtime_sender: AsyncRealtimeSender | None = None
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -97,7 +98,7 @@ class AsyncTransport:
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        return self.pools.main
+        return self.http_stack.http_client
 
     def _rest_headers(self) -> dict[str, str]:
         headers = self._headers
@@ -112,12 +113,12 @@ class AsyncTransport:
         timeout: float | httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncTransport:
-        """A transport sharing this one's httpx client, with some settings replaced."""
+        """A transport sharing this one's HTTP stack, with some settings replaced."""
         clone = AsyncTransport(
             base_url=self.base_url,
             token=token or self.token,
             http_client=None,
-            pools=self.pools,
+            http_stack=self.http_stack,
             timeout=timeout if timeout is not None else self.timeout_option,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
@@ -126,7 +127,7 @@ class AsyncTransport:
         return clone
 
     async def aclose(self) -> None:
-        await self.pools.aclose()
+        await self.http_stack.aclose()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -150,7 +151,7 @@ class AsyncTransport:
         """
         import httpx
 
-        client = self.pools.main
+        client = self.http_stack.http_client
         backoff = self.backoff(max_retries=self.retry_policy.max_retries)
         not_found = NotFoundWindow(self.retry_policy.not_found_seconds)
         not_found_backoff = self.backoff()
@@ -229,7 +230,7 @@ class AsyncTransport:
         self.token.guard.track(scope)
 
         async def send() -> httpx.Response:
-            response = await self.pools.main.send(request)
+            response = await self.http_stack.http_client.send(request)
             await response.aread()
             return response
 
@@ -248,7 +249,7 @@ class AsyncTransport:
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = await self.pools.main.get(url, timeout=self.timeout)
+                response = await self.http_stack.http_client.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -276,11 +277,11 @@ class AsyncTransport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_sender(self) -> AsyncShapeSender:
+    def realtime_sender(self) -> AsyncRealtimeSender:
         """The sender of this transport's realtime long-polls (chosen on first use)."""
         sender = self._realtime_sender
         if sender is None:
-            sender = self._realtime_sender = self.pools.realtime(self._base)
+            sender = self._realtime_sender = self.http_stack.realtime_sender(self._base)
         return sender
 
     async def shape_request(
@@ -315,7 +316,7 @@ class AsyncTransport:
         cached = self._realtime_headers
         if cached is not None and cached[0] == token:
             return cached[1]
-        own = isinstance(self.realtime_sender(), AsyncRealtimeConnections)
+        own = isinstance(self.realtime_sender(), AsyncHttpcoreSender)
         headers = {
             **base_headers(self.branch, "httpcore" if own else "httpx"),
             "authorization": f"Bearer {token}",

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import attrs
 
@@ -26,6 +26,7 @@ from .._serde import structure
 __all__ = [
     "MAX_PAGE_SIZE",
     "Params",
+    "RunFilters",
     "RunPage",
     "list_runs_params",
     "parse_run_page",
@@ -129,20 +130,41 @@ def _epoch_ms(value: datetime, what: str) -> str:
     return str(math.floor(moment.timestamp() * 1000))
 
 
-def list_runs_params(
-    *,
-    status: RunStatus | str | Iterable[RunStatus | str] | None = None,
-    task_identifier: str | Iterable[str] | None = None,
-    version: str | Iterable[str] | None = None,
-    tag: str | Iterable[str] | None = None,
-    batch: str | None = None,
-    is_test: bool | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    period: str | None = None,
-    page_size: int | None = None,
-) -> Params:
-    """The filter and page-size parameters, in the official SDK's order (cursors not included)."""
+class RunFilters(TypedDict, total=False):
+    """The filters of ``runs.list`` and ``runs.list_page`` (described in ``runs.list``), defined
+    here once; ``None`` means not given."""
+
+    status: RunStatus | str | Iterable[RunStatus | str] | None
+    task_identifier: str | Iterable[str] | None
+    version: str | Iterable[str] | None
+    tag: str | Iterable[str] | None
+    batch: str | None
+    is_test: bool | None
+    created_after: datetime | None
+    created_before: datetime | None
+    period: str | None
+    page_size: int | None
+
+
+def list_runs_params(filters: RunFilters) -> Params:
+    """The filter and page-size parameters, in the official SDK's order (cursors not included).
+    An unknown filter is a ``TypeError``, as an unknown keyword argument is."""
+    unknown = sorted(set(filters) - RunFilters.__optional_keys__)
+    if unknown:
+        raise TypeError(
+            f"unknown run list filter {unknown[0]!r}; the filters are "
+            + ", ".join(RunFilters.__annotations__)
+        )
+    status = filters.get("status")
+    task_identifier = filters.get("task_identifier")
+    version = filters.get("version")
+    tag = filters.get("tag")
+    batch = filters.get("batch")
+    is_test = filters.get("is_test")
+    created_after = filters.get("created_after")
+    created_before = filters.get("created_before")
+    period = filters.get("period")
+    page_size = filters.get("page_size")
     params: list[tuple[str, str]] = []
     if status is not None:
         params.append(("filter[status]", status_filter(_joined(status, "status"))))

@@ -1,5 +1,5 @@
 # Generated from trigger_client/_async/_client.py by `make codegen` (codegen/gen_sync.py). Do not edit.
-"""``AsyncTriggerClient``: configuration, the HTTP connection pool, and the resources."""
+"""``AsyncTriggerClient``: configuration, the HTTP stack, and the resources."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ from .._protocol.retry import RetryPolicy
 from .._protocol.server_rules import env_branch
 from .._protocol.urls import normalize_base_url
 from ._auth_token import TokenSource
-from ._pools import ConnectionPools
+from ._http_stack import HttpStack
 from ._transport import Transport
 
 # The resources are created, and their modules imported, on first access (once, under a lock, when
 # threads race to it): importing the client does not load the models, cattrs, the feeds or PyJWT
 # (tests/unit/test_lazy_imports.py).
-# httpx loads with the first REST call (or with an http_client of yours): see _pools.py.
+# httpx loads with the first REST call (or with an http_client of yours): see _http_stack.py.
 if TYPE_CHECKING:
     import httpx
 
@@ -60,7 +60,7 @@ class TriggerClient:
             max_delay=32.0, multiplier=2.0)``: full jitter, ``Retry-After`` as a floor). REST calls
             retry ``max_retries`` times; realtime subscriptions retry until their ``timeout``.
 
-    A client holds a connection pool: create one, reuse it for many calls and subscriptions, and
+    A client holds connections: create one, reuse it for many calls and subscriptions, and
     close it (or use it as a context manager) when done.
     """
 
@@ -75,7 +75,7 @@ class TriggerClient:
         branch: str | None = None,
         live_timeout: float = DEFAULT_LIVE_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
-        _pools: ConnectionPools | None = None,
+        _http_stack: HttpStack | None = None,
         _guard: SyncClientGuard | None = None,
     ) -> None:
         max_retries = check_count(max_retries, "max_retries")
@@ -102,7 +102,7 @@ class TriggerClient:
         self._live_timeout = live_timeout
         self._http_client = http_client
         self._retry_policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
-        self._owns_pools = _pools is None
+        self._owns_http_stack = _http_stack is None
         self._resources_lock = threading.Lock()
         self._runs: RunsResource | None = None
         self._tasks: TasksResource | None = None
@@ -111,7 +111,7 @@ class TriggerClient:
             base_url=self._base_url,
             token=token,
             http_client=http_client,
-            pools=_pools,
+            http_stack=_http_stack,
             timeout=self._timeout,
             live_timeout=live_timeout,
             retry_policy=self._retry_policy,
@@ -180,7 +180,7 @@ class TriggerClient:
         live_timeout: float | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> TriggerClient:
-        """A copy of this client with some options replaced; it shares the connection pool."""
+        """A copy of this client with some options replaced; it shares this client's connections."""
         options: dict[str, Any] = {
             "access_token": self._access_token,
             "base_url": self._base_url,
@@ -203,17 +203,17 @@ class TriggerClient:
                 options[name] = value
         return type(self)(
             http_client=self._http_client,
-            _pools=self._transport.pools,
+            _http_stack=self._transport.http_stack,
             _guard=self._transport.token.guard,  # the same connections: the same loop and state
             **options,
         )
 
     def close(self) -> None:
-        """Close the connection pools (not an ``http_client`` you passed in). Every subscription
-        in flight on this client (and its copies) ends at once with ``ClientClosedError``, and so
-        does any later call. A copy made by ``with_options`` shares its parent's pools: closing
-        the copy leaves them, and the parent, open."""
-        if self._owns_pools:
+        """Close the client's connections (not an ``http_client`` you passed in). Every
+        subscription in flight on this client (and its copies) ends at once with
+        ``ClientClosedError``, and so does any later call. A copy made by ``with_options`` shares
+        its parent's connections: closing the copy leaves them, and the parent, open."""
+        if self._owns_http_stack:
             self._transport.token.guard.close()
             self._transport.close()
 

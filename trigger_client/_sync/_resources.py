@@ -4,9 +4,10 @@ handling only; the work is done by the feeds, the subscription, the pagination a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack
 
 from .._config import AccessToken
 from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
@@ -14,7 +15,6 @@ from .._generated.models import (
     CancelRunResponse,
     ReplayRunResponse,
     Run,
-    RunStatus,
 )
 from .._protocol.numbers import check_seconds
 from .._protocol.packets import decode_downloaded_packet
@@ -29,7 +29,7 @@ from ._transport import decode_json
 # Listing, the task handles and the streams are imported by the methods that use them: a process
 # that only subscribes does not load them.
 if TYPE_CHECKING:
-    from .._protocol.listing import RunPage
+    from .._protocol.listing import RunFilters, RunPage
     from .._protocol.tasks import BatchHandle, RunHandle
     from ._pagination import RunList
     from ._streams import StreamSubscription
@@ -66,42 +66,53 @@ class RunsResource:
         *,
         stop_on_completion: bool = True,
         skip_columns: Iterable[str] | None = None,
-        transport: FeedKind = "realtime",
+        feed: FeedKind = "realtime",
         poll_interval: float = 1.0,
         timeout: float | None = None,
         access_token: AccessToken | None = None,
+        transport: FeedKind | None = None,
     ) -> RunSubscription:
         """Follow one run: yields its current state first, then every change.
 
         After yielding a finished run the subscription ends (unless ``stop_on_completion=False``).
-        ``transport="poll"`` polls the REST API every ``poll_interval`` seconds instead of using
-        the realtime endpoint (it can miss states shorter than the interval). ``timeout`` is an
+        ``feed="poll"`` polls the REST API every ``poll_interval`` seconds instead of using the
+        realtime endpoint (it can miss states shorter than the interval). ``timeout`` is an
         overall deadline in seconds: past it, ``SubscriptionTimeout`` is raised, carrying the last
         run. ``skip_columns`` leaves realtime columns out (for example ``["payload", "output"]``).
-        ``access_token`` overrides the client's token for this subscription.
+        ``access_token`` overrides the client's token for this subscription. ``transport=`` is a
+        deprecated name of ``feed=`` (a ``DeprecationWarning``).
         """
+        if transport is not None:
+            warnings.warn(
+                "subscribe_to_run(transport=...) is deprecated: pass feed=... (the same values)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if feed != "realtime" and feed != transport:
+                raise InvalidArgumentError("pass feed= only (transport= is its deprecated name)")
+            feed = transport
         run_id = _run_id(run_id)
         poll_interval = check_seconds(poll_interval, "poll_interval")
         if timeout is not None:
             timeout = check_seconds(timeout, "timeout")
-        http = self._with_token(access_token)
-        feed: RunFeed
-        if transport == "poll":
-            feed = PollFeed(http, run_id, interval=poll_interval)
-        elif transport == "realtime":
-            feed = RealtimeFeed(
-                http,
+        call_transport = self._with_token(access_token)
+        run_feed: RunFeed
+        if feed == "poll":
+            run_feed = PollFeed(call_transport, run_id, interval=poll_interval)
+        elif feed == "realtime":
+            run_feed = RealtimeFeed(
+                call_transport,
                 f"/realtime/v1/runs/{path_segment(run_id, 'run_id')}",
                 _skip_params(skip_columns),
             )
         else:
-            raise InvalidArgumentError(f"transport must be 'realtime' or 'poll', not {transport!r}")
+            raise InvalidArgumentError(f"feed must be 'realtime' or 'poll', not {feed!r}")
         return RunSubscription(
-            feed,
+            run_feed,
             stop_on_completion=stop_on_completion,
             timeout=timeout,
             describe=f"subscription to {run_id}",
-            streams_transport=http,
+            streams_transport=call_transport,
         )
 
     def subscribe_to_stream(
@@ -219,7 +230,7 @@ class RunsResource:
         run_id = _run_id(run_id)
         subscription = self.subscribe_to_run(
             run_id,
-            transport="poll" if poll else "realtime",
+            feed="poll" if poll else "realtime",
             poll_interval=poll_interval,
             timeout=timeout,
             access_token=access_token,
@@ -292,8 +303,8 @@ class RunsResource:
         from .._protocol.tasks import delay_text
 
         run_id = _run_id(run_id)
-        http = self._with_token(access_token)
-        response = http.request(
+        transport = self._with_token(access_token)
+        response = transport.request(
             "POST",
             f"/api/v1/runs/{path_segment(run_id, 'run_id')}/reschedule",
             json_body={"delay": delay_text(delay)},
@@ -304,9 +315,9 @@ class RunsResource:
         output = body.get("output") if isinstance(body, dict) else None
         if isinstance(body, dict):
             if url := body.get("payloadPresignedUrl"):
-                payload = _download(http, str(url))
+                payload = _download(transport, str(url))
             if url := body.get("outputPresignedUrl"):
-                output = _download(http, str(url))
+                output = _download(transport, str(url))
         return run_from_retrieve(body, payload=payload, output=output)
 
     # ``list`` comes last: inside the class body its name hides the builtin in annotations.
@@ -316,17 +327,8 @@ class RunsResource:
         *,
         after: str | None = None,
         before: str | None = None,
-        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
-        task_identifier: str | Iterable[str] | None = None,
-        version: str | Iterable[str] | None = None,
-        tag: str | Iterable[str] | None = None,
-        batch: str | None = None,
-        is_test: bool | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        period: str | None = None,
-        page_size: int | None = None,
         access_token: AccessToken | None = None,
+        **filters: Unpack[RunFilters],
     ) -> RunPage:
         """One page of runs, newest first: the first, or the one after (``after=``) or before
         (``before=``) a cursor of another page (``page.next_cursor``, ``page.previous_cursor``).
@@ -336,40 +338,18 @@ class RunsResource:
         from .._protocol.listing import list_runs_params
         from ._pagination import fetch_run_page
 
-        params = list_runs_params(
-            status=status,
-            task_identifier=task_identifier,
-            version=version,
-            tag=tag,
-            batch=batch,
-            is_test=is_test,
-            created_after=created_after,
-            created_before=created_before,
-            period=period,
-            page_size=page_size,
+        return fetch_run_page(
+            self._with_token(access_token), list_runs_params(filters), after=after, before=before
         )
-        return fetch_run_page(self._with_token(access_token), params, after=after, before=before)
 
     def list(
-        self,
-        *,
-        status: RunStatus | str | Iterable[RunStatus | str] | None = None,
-        task_identifier: str | Iterable[str] | None = None,
-        version: str | Iterable[str] | None = None,
-        tag: str | Iterable[str] | None = None,
-        batch: str | None = None,
-        is_test: bool | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        period: str | None = None,
-        page_size: int | None = None,
-        access_token: AccessToken | None = None,
+        self, *, access_token: AccessToken | None = None, **filters: Unpack[RunFilters]
     ) -> RunList:
         """Every run matching the filters, newest first, across all pages (fetched as you go).
 
         ``for run in client.runs.list(status=["COMPLETED"], tag="user:1")`` (``async for`` with the
         async client). Each item is a ``ListRunItem``: the run without its payload and output
-        (``runs.retrieve(item.id)`` has them). Filters:
+        (``runs.retrieve(item.id)`` has them). Filters (keyword arguments, all optional):
 
         - ``status``: one status or several (``RunStatus`` or its name), any of them matches;
         - ``task_identifier``, ``version``, ``tag``: one value or several, any of them matches;
@@ -384,19 +364,7 @@ class RunsResource:
         from .._protocol.listing import list_runs_params
         from ._pagination import RunList
 
-        params = list_runs_params(
-            status=status,
-            task_identifier=task_identifier,
-            version=version,
-            tag=tag,
-            batch=batch,
-            is_test=is_test,
-            created_after=created_after,
-            created_before=created_before,
-            period=period,
-            page_size=page_size,
-        )
-        return RunList(self._with_token(access_token), params)
+        return RunList(self._with_token(access_token), list_runs_params(filters))
 
 
 def _download(transport: Transport, url: str) -> Any:

@@ -38,8 +38,8 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import TokenSource
-from ._connection import RealtimeConnections, ShapeSender
-from ._pools import ConnectionPools
+from ._http_stack import HttpStack
+from ._realtime_senders import HttpcoreSender, RealtimeSender
 
 # httpx loads with the first REST call (the SDK's httpx client is built then): realtime requests
 # over the SDK's own connections do not need it.
@@ -52,7 +52,8 @@ logger = logging.getLogger("trigger_client")
 
 
 class Transport:
-    """One client's HTTP: base URL, token, headers, timeouts, retry policy and the httpx client."""
+    """A client's transport: base URL, token, headers, timeouts and retry policy over the HTTP
+    stack (the httpx client and the realtime senders) that the client's copies share."""
 
     def __init__(
         self,
@@ -61,7 +62,7 @@ class Transport:
         token: TokenSource,
         http_client: httpx.Client | None,
         timeout: float | httpx.Timeout | None,
-        pools: ConnectionPools | None = None,
+        http_stack: HttpStack | None = None,
         live_timeout: float,
         retry_policy: RetryPolicy,
         branch: str | None,
@@ -81,12 +82,12 @@ class Transport:
         self.live_timeout = live_timeout
         self.retry_policy = retry_policy
         self.branch = branch
-        self.pools: ConnectionPools = pools or ConnectionPools(
+        self.http_stack: HttpStack = http_stack or HttpStack(
             lambda: as_httpx_timeout(timeout), http_client
         )
         self._headers: dict[str, str] | None = None
         self._realtime_headers: tuple[str, list[tuple[bytes, bytes]]] | None = None
-        self._realtime_sender: ShapeSender | None = None
+        self._realtime_sender: RealtimeSender | None = None
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -98,7 +99,7 @@ class Transport:
 
     @property
     def http_client(self) -> httpx.Client:
-        return self.pools.main
+        return self.http_stack.http_client
 
     def _rest_headers(self) -> dict[str, str]:
         headers = self._headers
@@ -113,12 +114,12 @@ class Transport:
         timeout: float | httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> Transport:
-        """A transport sharing this one's httpx client, with some settings replaced."""
+        """A transport sharing this one's HTTP stack, with some settings replaced."""
         clone = Transport(
             base_url=self.base_url,
             token=token or self.token,
             http_client=None,
-            pools=self.pools,
+            http_stack=self.http_stack,
             timeout=timeout if timeout is not None else self.timeout_option,
             live_timeout=self.live_timeout,
             retry_policy=retry_policy or self.retry_policy,
@@ -127,7 +128,7 @@ class Transport:
         return clone
 
     def close(self) -> None:
-        self.pools.close()
+        self.http_stack.close()
 
     # ------------------------------------------------------------------------------------------
     # REST
@@ -151,7 +152,7 @@ class Transport:
         """
         import httpx
 
-        client = self.pools.main
+        client = self.http_stack.http_client
         backoff = self.backoff(max_retries=self.retry_policy.max_retries)
         not_found = NotFoundWindow(self.retry_policy.not_found_seconds)
         not_found_backoff = self.backoff()
@@ -230,7 +231,7 @@ class Transport:
         self.token.guard.track(scope)
 
         def send() -> httpx.Response:
-            response = self.pools.main.send(request)
+            response = self.http_stack.http_client.send(request)
             response.read()
             return response
 
@@ -249,7 +250,7 @@ class Transport:
         backoff = self.backoff(max_retries=max(self.retry_policy.max_retries, 2))
         while True:
             try:
-                response = self.pools.main.get(url, timeout=self.timeout)
+                response = self.http_stack.http_client.get(url, timeout=self.timeout)
             except httpx.TransportError as exc:
                 if not backoff.can_retry():
                     raise APIConnectionError(
@@ -277,11 +278,11 @@ class Transport:
     # ------------------------------------------------------------------------------------------
     # realtime
 
-    def realtime_sender(self) -> ShapeSender:
+    def realtime_sender(self) -> RealtimeSender:
         """The sender of this transport's realtime long-polls (chosen on first use)."""
         sender = self._realtime_sender
         if sender is None:
-            sender = self._realtime_sender = self.pools.realtime(self._base)
+            sender = self._realtime_sender = self.http_stack.realtime_sender(self._base)
         return sender
 
     def shape_request(
@@ -316,7 +317,7 @@ class Transport:
         cached = self._realtime_headers
         if cached is not None and cached[0] == token:
             return cached[1]
-        own = isinstance(self.realtime_sender(), RealtimeConnections)
+        own = isinstance(self.realtime_sender(), HttpcoreSender)
         headers = {
             **base_headers(self.branch, "httpcore" if own else "httpx"),
             "authorization": f"Bearer {token}",

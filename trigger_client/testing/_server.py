@@ -263,8 +263,12 @@ class TriggerEmulator:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET  # "::1": IPv6
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+        except BaseException:  # a port taken, or not permitted: no socket left open
+            sock.close()
+            raise
         sock.listen(4096)
         self._port = sock.getsockname()[1]
         self.store.closing = False

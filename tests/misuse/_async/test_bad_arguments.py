@@ -56,14 +56,14 @@ CASES: list[Case] = [
         "run_id",
     ),
     (
-        "subscribe_to_run(transport='ws')",
-        lambda c: c.runs.subscribe_to_run("run_1", transport="ws"),
+        "subscribe_to_run(feed='ws')",
+        lambda c: c.runs.subscribe_to_run("run_1", feed="ws"),
         InvalidArgumentError,
-        "transport",
+        "feed",
     ),
     (
         "subscribe_to_run(poll_interval=inf)",
-        lambda c: c.runs.subscribe_to_run("run_1", transport="poll", poll_interval=math.inf),
+        lambda c: c.runs.subscribe_to_run("run_1", feed="poll", poll_interval=math.inf),
         InvalidArgumentError,
         "poll_interval",
     ),

@@ -47,7 +47,7 @@ CALLS: dict[str, tuple[Call, str, str]] = {
         "",
     ),
     "runs.subscribe_to_run(poll)": (
-        lambda c, i: _first_of(c.runs.subscribe_to_run(i, transport="poll", timeout=0.3)),
+        lambda c, i: _first_of(c.runs.subscribe_to_run(i, feed="poll", timeout=0.3)),
         "/api/v3/runs/",
         "",
     ),

@@ -58,7 +58,7 @@ async def test_a_subscription_that_never_reached_the_server_gives_up_like_a_rest
         else:
             subscription = client.runs.subscribe_to_run(
                 "run_1",
-                transport=transport,
+                feed=transport,
                 poll_interval=0.1,  # type: ignore[arg-type]
             )
         started = time.monotonic()

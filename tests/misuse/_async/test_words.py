@@ -35,7 +35,7 @@ async def test_an_idle_runs_timeout_names_the_run_and_its_last_status(
     seen: list[str] = []
     async with client_for(emulator) as client:
         subscription = client.runs.subscribe_to_run(
-            run_id, transport=transport, timeout=1.5, poll_interval=0.5
+            run_id, feed=transport, timeout=1.5, poll_interval=0.5
         )
         with pytest.raises(SubscriptionTimeout) as caught:
             async for run in subscription:

@@ -102,7 +102,7 @@ def test_a_bad_subscription_number_is_refused_before_any_request(
     before = len(emulator.requests)
     with client_for(emulator) as client:
         with pytest.raises(InvalidArgumentError, match=name):
-            client.runs.subscribe_to_run(run_id, transport=transport, **{name: value})
+            client.runs.subscribe_to_run(run_id, feed=transport, **{name: value})
         with pytest.raises(InvalidArgumentError, match=name):
             client.runs.wait(run_id, poll=transport == "poll", **{name: value})
         if name == "timeout":

@@ -1,12 +1,12 @@
 """The realtime seam: ``send`` one shape request, get a ``ShapeResponse`` back, two ways.
 
-``AsyncRealtimeConnections`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
+``AsyncHttpcoreSender`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
 connections of the SDK's own, one per long-poll in flight, kept alive and handed back when the
 answer is read; no pool to search (a pool re-examines every waiting request when a connection is
 released, which grows with the square of the number waiting: ``bench/FINDINGS.md``). httpcore and
 h11 frame and parse every byte; respx's httpcore mocker intercepts these requests.
 
-``AsyncRealtimeHttpx``: through an httpx client (yours, or the SDK's when a proxy from the
+``AsyncHttpxSender``: through an httpx client (yours, or the SDK's when a proxy from the
 environment applies), so its transports, limits, proxies, event hooks and mocks see every request.
 """
 
@@ -30,12 +30,12 @@ from .._protocol.shape_http import (
     decode_content,
 )
 
-# Only AsyncRealtimeHttpx uses httpx, and only with an httpx client that exists already: the SDK's
+# Only AsyncHttpxSender uses httpx, and only with an httpx client that exists already: the SDK's
 # own connections never load it (their errors make their httpx.Request when it is read).
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncRealtimeConnections", "AsyncRealtimeHttpx", "AsyncShapeSender"]
+__all__ = ["AsyncHttpcoreSender", "AsyncHttpxSender", "AsyncRealtimeSender"]
 
 #: Seconds an idle realtime connection is kept for the next long-poll.
 KEEPALIVE_EXPIRY = 30.0
@@ -43,8 +43,8 @@ KEEPALIVE_EXPIRY = 30.0
 _CLOSED = "Cannot send a request, as the client has been closed."
 
 
-class AsyncShapeSender(Protocol):
-    """Sends realtime shape requests; any status comes back, network failures raise
+class AsyncRealtimeSender(Protocol):
+    """The realtime seam: sends shape requests; any status comes back, network failures raise
     ``APIConnectionError`` / ``APITimeoutError`` (the feed owns retries)."""
 
     async def send(
@@ -54,7 +54,7 @@ class AsyncShapeSender(Protocol):
     async def aclose(self) -> None: ...
 
 
-class AsyncRealtimeConnections:
+class AsyncHttpcoreSender:
     """Kept-alive HTTP/1.1 connections (``httpcore.AsyncHTTPConnection``) to one origin, one per
     request in flight.
 
@@ -218,11 +218,11 @@ def _shape_response(
     return ShapeResponse(status, header_list, content, url)
 
 
-class AsyncRealtimeHttpx:
+class AsyncHttpxSender:
     """Realtime requests sent through an httpx client (never closed here)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
+    def __init__(self, http_client: httpx.AsyncClient) -> None:
+        self._http_client = http_client
 
     async def send(
         self, request: ShapeHttpRequest, abort: AsyncAbortScope | None = None
@@ -230,7 +230,7 @@ class AsyncRealtimeHttpx:
         import httpx
 
         timeouts = request.timeouts
-        http_request = self._client.build_request(
+        http_request = self._http_client.build_request(
             "GET",
             request.url,
             headers=[
@@ -244,7 +244,7 @@ class AsyncRealtimeHttpx:
             ),
         )
         try:
-            response = await self._client.send(http_request)
+            response = await self._http_client.send(http_request)
             await response.aread()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=http_request) from exc

@@ -1,13 +1,13 @@
-# Generated from trigger_client/_async/_connection.py by `make codegen` (codegen/gen_sync.py). Do not edit.
+# Generated from trigger_client/_async/_realtime_senders.py by `make codegen` (codegen/gen_sync.py). Do not edit.
 """The realtime seam: ``send`` one shape request, get a ``ShapeResponse`` back, two ways.
 
-``AsyncRealtimeConnections`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
+``AsyncHttpcoreSender`` (when the SDK owns the HTTP stack and no proxy applies): httpcore
 connections of the SDK's own, one per long-poll in flight, kept alive and handed back when the
 answer is read; no pool to search (a pool re-examines every waiting request when a connection is
 released, which grows with the square of the number waiting: ``bench/FINDINGS.md``). httpcore and
 h11 frame and parse every byte; respx's httpcore mocker intercepts these requests.
 
-``AsyncRealtimeHttpx``: through an httpx client (yours, or the SDK's when a proxy from the
+``AsyncHttpxSender``: through an httpx client (yours, or the SDK's when a proxy from the
 environment applies), so its transports, limits, proxies, event hooks and mocks see every request.
 """
 
@@ -31,12 +31,12 @@ from .._protocol.shape_http import (
     decode_content,
 )
 
-# Only AsyncRealtimeHttpx uses httpx, and only with an httpx client that exists already: the SDK's
+# Only AsyncHttpxSender uses httpx, and only with an httpx client that exists already: the SDK's
 # own connections never load it (their errors make their httpx.Request when it is read).
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RealtimeConnections", "RealtimeHttpx", "ShapeSender"]
+__all__ = ["HttpcoreSender", "HttpxSender", "RealtimeSender"]
 
 #: Seconds an idle realtime connection is kept for the next long-poll.
 KEEPALIVE_EXPIRY = 30.0
@@ -44,8 +44,8 @@ KEEPALIVE_EXPIRY = 30.0
 _CLOSED = "Cannot send a request, as the client has been closed."
 
 
-class ShapeSender(Protocol):
-    """Sends realtime shape requests; any status comes back, network failures raise
+class RealtimeSender(Protocol):
+    """The realtime seam: sends shape requests; any status comes back, network failures raise
     ``APIConnectionError`` / ``APITimeoutError`` (the feed owns retries)."""
 
     def send(
@@ -55,7 +55,7 @@ class ShapeSender(Protocol):
     def close(self) -> None: ...
 
 
-class RealtimeConnections:
+class HttpcoreSender:
     """Kept-alive HTTP/1.1 connections (``httpcore.AsyncHTTPConnection``) to one origin, one per
     request in flight.
 
@@ -217,17 +217,17 @@ def _shape_response(
     return ShapeResponse(status, header_list, content, url)
 
 
-class RealtimeHttpx:
+class HttpxSender:
     """Realtime requests sent through an httpx client (never closed here)."""
 
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
+    def __init__(self, http_client: httpx.Client) -> None:
+        self._http_client = http_client
 
     def send(self, request: ShapeHttpRequest, abort: SyncAbortScope | None = None) -> ShapeResponse:
         import httpx
 
         timeouts = request.timeouts
-        http_request = self._client.build_request(
+        http_request = self._http_client.build_request(
             "GET",
             request.url,
             headers=[
@@ -241,7 +241,7 @@ class RealtimeHttpx:
             ),
         )
         try:
-            response = self._client.send(http_request)
+            response = self._http_client.send(http_request)
             response.read()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(request=http_request) from exc

@@ -1,10 +1,9 @@
-# Generated from trigger_client/_async/_pools.py by `make codegen` (codegen/gen_sync.py). Do not edit.
-"""The client's connections: one httpx client for REST, and the senders of realtime long-polls.
+"""A client's HTTP stack: the httpx client for REST, and the choice of realtime sender.
 
 Realtime long-polls go through an ``http_client`` of yours when you passed one, through the SDK's
 httpx client when a proxy from the environment applies to the API's URL (by httpx's own rules),
-and over the SDK's own connections otherwise (one ``AsyncRealtimeConnections`` per origin). An
-``http_client`` passed in is used as it is and never closed.
+and over the SDK's own httpcore connections otherwise (one ``AsyncHttpcoreSender`` per origin).
+An ``http_client`` passed in is used as it is and never closed.
 
 The SDK's httpx client is built on first use (a REST call, or a proxy to decide on): a process
 that only subscribes, with no proxy variable in its environment, never imports httpx.
@@ -16,73 +15,73 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .._backends import SyncBackend, _tls_context, proxy_may_apply, uses_proxy
+from .._backends import AsyncBackend, _tls_context, proxy_may_apply, uses_proxy
 from .._protocol.shape_http import BaseUrl
-from ._connection import RealtimeConnections, RealtimeHttpx, ShapeSender
+from ._realtime_senders import AsyncHttpcoreSender, AsyncHttpxSender, AsyncRealtimeSender
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ConnectionPools"]
+__all__ = ["AsyncHttpStack"]
 
 
-class ConnectionPools:
+class AsyncHttpStack:
     """The httpx client (yours or the SDK's) and the realtime senders, shared by the transports
     of a client and its ``with_options`` copies."""
 
     def __init__(
         self,
         timeout: Callable[[], httpx.Timeout],
-        http_client: httpx.Client | None = None,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._user_client = http_client
+        self._user_http_client = http_client
         self._closed = False
-        self._realtime: dict[tuple[str, str, int], RealtimeConnections] = {}
+        self._httpcore_senders: dict[tuple[str, str, int], AsyncHttpcoreSender] = {}
         self._timeout = timeout
         self._lock = threading.Lock()
-        self._main: httpx.Client | None = http_client
+        self._http_client: httpx.AsyncClient | None = http_client
         # httpx reads the proxies at the client's creation: with a proxy variable set, create it
         # now, as before; without one, no proxy applies and it waits for the first REST call.
         self._proxy_variables = http_client is None and proxy_may_apply()
         if self._proxy_variables:
-            self._main = SyncBackend.default_http_client(timeout())
+            self._http_client = AsyncBackend.default_http_client(timeout())
 
     @property
-    def main(self) -> httpx.Client:
+    def http_client(self) -> httpx.AsyncClient:
         """The httpx client of REST calls (yours, or the SDK's, built on first use under a lock)."""
-        client = self._main
+        client = self._http_client
         if client is None:
             with self._lock:
-                client = self._main
+                client = self._http_client
                 if client is None:
                     if self._closed:  # what httpx raises for a closed client
                         raise RuntimeError("Cannot send a request, as the client has been closed.")
-                    client = self._main = SyncBackend.default_http_client(self._timeout())
+                    client = self._http_client = AsyncBackend.default_http_client(self._timeout())
         return client
 
-    def realtime(self, base: BaseUrl) -> ShapeSender:
+    def realtime_sender(self, base: BaseUrl) -> AsyncRealtimeSender:
         """The sender of realtime requests to ``base``."""
-        if self._user_client is not None or (
-            self._proxy_variables and uses_proxy(self.main, base.url)
+        if self._user_http_client is not None or (
+            self._proxy_variables and uses_proxy(self.http_client, base.url)
         ):
-            return RealtimeHttpx(self.main)
+            return AsyncHttpxSender(self.http_client)
         key = (base.scheme, base.host, base.port)
-        connections = self._realtime.get(key)
-        if connections is None:
+        sender = self._httpcore_senders.get(key)
+        if sender is None:
             if self._closed:  # what httpx raises for a closed client
                 raise RuntimeError("Cannot send a request, as the client has been closed.")
             tls = _tls_context() if base.scheme == "https" else None
-            connections = self._realtime[key] = RealtimeConnections(base, tls)
-        return connections
+            sender = self._httpcore_senders[key] = AsyncHttpcoreSender(base, tls)
+        return sender
 
-    def close(self) -> None:
-        """Close the connections the SDK made (not a user's ``http_client``)."""
+    async def aclose(self) -> None:
+        """Close the senders and the httpx client the SDK made (not a user's ``http_client``)."""
         if self._closed:
             return
         self._closed = True
-        for connections in list(self._realtime.values()):
-            connections.close()
+        for sender in list(self._httpcore_senders.values()):
+            await sender.aclose()
         with self._lock:
-            main = self._main
-        if self._user_client is None and main is not None:
-            main.close()
+            http_client = self._http_client
+        if self._user_http_client is None and http_client is not None:
+            await http_client.aclose()
