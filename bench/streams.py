@@ -10,7 +10,8 @@
   at yield. Median and p99.
 
 Clients: ``sync`` and ``async`` (``runs.subscribe_to_run(id).with_streams()``), ``single``
-(``runs.subscribe_to_stream(id, key)``, sync), ``official`` (node). Each runs as its own process,
+(``runs.subscribe_to_stream(id, key)``, sync), ``floor`` (no SDK: a bare httpx stream decoded by
+httpx-sse, the libraries' own cost), ``official`` (node). Each runs as its own process,
 one at a time, the order rotated between repeats; the emulator runs in its own process. Results
 go to ``bench/results/streams.json`` and ``bench/STREAMS.md``.
 """
@@ -28,7 +29,7 @@ from ._driver import BenchServer, neutral_cwd, node_available, python_env
 from ._procs import REPO, BenchError, LineProcess
 from ._stats import machine, median, percentile, spread
 
-CLIENTS = ("sync", "async", "single", "official")
+CLIENTS = ("sync", "async", "single", "floor", "official")
 NODE_STREAMS = REPO / "bench" / "node" / "streams.mjs"
 RESULTS = REPO / "bench" / "results" / "streams.json"
 REPORT = REPO / "bench" / "STREAMS.md"
