@@ -93,7 +93,7 @@ class SyncFanIn:
     closed first, which interrupts their reads)."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()  # C put/get, no Python lock
         self._threads: list[threading.Thread] = []
 
     def open(self) -> None:
