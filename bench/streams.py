@@ -159,6 +159,14 @@ def report(results: dict[str, Any]) -> str:
                 f"CPU per chunk x{row['cpu_us_per_chunk'] / official['cpu_us_per_chunk']:.2f}, "
                 f"p50 latency x{row['latency_p50_ms'] / official['latency_p50_ms']:.2f}"
             )
+    lines += [
+        "",
+        "`floor` is no SDK: a bare `httpx.Client` stream decoded by httpx-sse and `json.loads`, "
+        "the cost of the libraries our clients read streams with. Each client is CPU-bound on a "
+        "shared machine, so throughput varies with the machine's load between runs; CPU per "
+        "chunk is the steadier figure. Before/after figures, instruction counts and where the "
+        "time goes: the streams section of [RESULTS.md](RESULTS.md).",
+    ]
     m = results["machine"]
     lines += ["", f"Machine: {json.dumps(m)}", ""]
     return "\n".join(lines) + "\n"
