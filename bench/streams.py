@@ -10,7 +10,8 @@
   at yield. Median and p99.
 
 Clients: ``sync`` and ``async`` (``runs.subscribe_to_run(id).with_streams()``), ``single``
-(``runs.subscribe_to_stream(id, key)``, sync), ``official`` (node). Each runs as its own process,
+(``runs.subscribe_to_stream(id, key)``, sync), ``floor`` (no SDK: a bare httpx stream decoded by
+httpx-sse, the libraries' own cost), ``official`` (node). Each runs as its own process,
 one at a time, the order rotated between repeats; the emulator runs in its own process. Results
 go to ``bench/STREAMS.json`` (committed) and ``bench/STREAMS.md``.
 """
@@ -29,7 +30,7 @@ from ._procs import REPO, BenchError, LineProcess
 from ._runtime import client_python
 from ._stats import machine, median, percentile, spread
 
-CLIENTS = ("sync", "async", "single", "official")
+CLIENTS = ("sync", "async", "single", "floor", "official")
 NODE_STREAMS = REPO / "bench" / "node" / "streams.mjs"
 #: The raw results of ``bench/STREAMS.md``, committed beside it (``--report-only`` rebuilds it).
 RESULTS = REPO / "bench" / "STREAMS.json"
@@ -169,6 +170,14 @@ def report(results: dict[str, Any]) -> str:
                 f"CPU per chunk x{row['cpu_us_per_chunk'] / official['cpu_us_per_chunk']:.2f}, "
                 f"p50 latency x{row['latency_p50_ms'] / official['latency_p50_ms']:.2f}"
             )
+    lines += [
+        "",
+        "`floor` is no SDK: a bare `httpx.Client` stream decoded by httpx-sse and `json.loads`, "
+        "the cost of the libraries our clients read streams with. Each client is CPU-bound on a "
+        "shared machine, so throughput varies with the machine's load between runs; CPU per "
+        "chunk is the steadier figure. Before/after figures, instruction counts and where the "
+        "time goes: the streams section of [RESULTS.md](RESULTS.md).",
+    ]
     m = results["machine"]
     lines += ["", f"Machine: {json.dumps(m)}", ""]
     return "\n".join(lines) + "\n"

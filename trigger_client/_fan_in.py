@@ -29,6 +29,9 @@ class ProducerFailed:
 
 Emit = Callable[[Any], None]
 
+#: ``AsyncFanIn.get`` yields to the event loop at least once per this many items.
+CHECKPOINT_EVERY = 64
+
 
 class AsyncFanIn:
     """Producers run as tasks of one task group, entered by ``open`` and left by ``aclose`` (in
@@ -37,6 +40,7 @@ class AsyncFanIn:
     def __init__(self) -> None:
         self._send, self._receive = anyio.create_memory_object_stream[Any](math.inf)
         self._group: TaskGroup | None = None
+        self._taken = 0
 
     async def open(self) -> None:
         group = anyio.create_task_group()
@@ -54,7 +58,21 @@ class AsyncFanIn:
             self._send.send_nowait(ProducerFailed(exc))
 
     async def get(self, timeout: float | None) -> Any:
-        """The next item; ``TimeoutError`` after ``timeout`` seconds (None: no limit)."""
+        """The next item; ``TimeoutError`` after ``timeout`` seconds (None: no limit).
+
+        An item already queued is taken at once (``receive`` yields to the event loop for each
+        item); every ``CHECKPOINT_EVERY`` items taken so, the reader yields once, so that it stays
+        cancellable.
+        """
+        if timeout is not None and timeout <= 0:
+            raise TimeoutError
+        self._taken += 1
+        if self._taken < CHECKPOINT_EVERY:
+            try:
+                return self._receive.receive_nowait()
+            except anyio.WouldBlock:
+                pass
+        self._taken = 0
         if timeout is None:
             return await self._receive.receive()
         with anyio.fail_after(max(0.0, timeout)):
@@ -75,7 +93,7 @@ class SyncFanIn:
     closed first, which interrupts their reads)."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()  # C put/get, no Python lock
         self._threads: list[threading.Thread] = []
 
     def open(self) -> None:

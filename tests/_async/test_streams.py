@@ -201,6 +201,27 @@ async def test_with_streams_discovers_v2_streams_and_resumes_after_a_drop(
     assert requests[1].headers["last-event-id"] == "0"
 
 
+async def test_with_streams_resumes_after_drops_without_losing_or_repeating_a_chunk(
+    emulator: TriggerEmulator,
+) -> None:
+    # with_streams() reads a connection's events in one go (not one event per read), so a drop
+    # in the middle of it must still resume right after the last chunk handed over
+    run_id = emulator.create_run("chat")
+    emulator.play(run_id, ["dequeue", "start"], interval=0)
+    for i in range(8):
+        emulator.append_stream(run_id, "s", i)
+    emulator.end_stream(run_id, "s")
+    emulator.play(run_id, ["complete"], interval=0)
+    emulator.inject(f"/realtime/v1/streams/{run_id}/s", faults.drop_stream(after_events=3), times=2)
+    async with client_for(emulator) as client:
+        subscription = client.runs.subscribe_to_run(run_id, timeout=30)
+        parts = [part async for part in subscription.with_streams()]
+    assert [p.chunk for p in parts if isinstance(p, StreamChunk)] == list(range(8))
+    entries = emulator.streams.entries(run_id, "s")
+    sent = [r.headers.get("last-event-id") for r in stream_requests(emulator, run_id)]
+    assert sent == [None, entries[2][0], entries[5][0]]
+
+
 async def test_subscribe_to_stream_reads_v2_batches(emulator: TriggerEmulator) -> None:
     run_id = emulator.create_run("chat")
     emulator.streams.set_version(run_id, "v2")

@@ -129,43 +129,74 @@ class AsyncStreamSubscription:
                 if skip:
                     continue
                 return chunk
-            event = await self._next_event()
-            self._pending.extend(self._decoder.feed(event.event, event.data, event.id))
+            await self._read(None)
 
-    async def _next_event(self) -> ServerSentEvent:
-        """The next event of the stream (raw), reconnecting after drops."""
-        while True:
-            if self._closed:
-                raise StopAsyncIteration
-            try:
-                if self._events is None:
-                    await self._connect()
-                events = self._events
-                assert events is not None
-                event = await self._abort.run(events.__anext__)
-            except StopAsyncIteration:
-                logger.debug("stream %s: ended by the server", self.stream_key)
-                await self.aclose()
-                raise
-            except RequestAborted:
-                await self._aborted()
-            except SSEError as exc:  # a 2xx that is not text/event-stream: a proxy in the way
-                response = self._response
-                await self.aclose()
-                raise RealtimeProtocolError(
-                    f"the stream endpoint did not answer with Server-Sent Events ({exc})",
-                    response=response,
-                ) from exc
-            except httpx.TransportError as exc:
-                await self._drop()
-                await self._backoff(exc, None)
-                continue
-            except BaseException:
-                await self.aclose()
-                raise
+    async def _relay(self, emit: Emit) -> None:
+        """Hand every chunk to ``emit`` until the stream ends (what ``with_streams()`` reads).
+
+        Unlike iterating, the events of one connection are read in one abort scope, not one
+        scope per event: the loop never hands control back between events.
+        """
+        try:
+            while True:
+                await self._read(emit)
+        except StopAsyncIteration:
+            return
+
+    async def _read(self, emit: Emit | None) -> None:
+        """Read from the open response (connecting first) in the abort scope: one event into
+        the pending chunks, or with ``emit`` every event until the response ends. After a drop
+        it returns once the backoff is over, to be called again."""
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            if self._events is None:
+                await self._connect()
+            events = self._events
+            assert events is not None
+            await self._abort.run(partial(self._consume, events, emit))
+        except StopAsyncIteration:
+            logger.debug("stream %s: ended by the server", self.stream_key)
+            await self.aclose()
+            raise
+        except RequestAborted:
+            await self._aborted()
+        except SSEError as exc:  # a 2xx that is not text/event-stream: a proxy in the way
+            response = self._response
+            await self.aclose()
+            raise RealtimeProtocolError(
+                f"the stream endpoint did not answer with Server-Sent Events ({exc})",
+                response=response,
+            ) from exc
+        except httpx.TransportError as exc:
+            await self._drop()
+            await self._backoff(exc, None)
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def _consume(self, events: AsyncIterator[ServerSentEvent], emit: Emit | None) -> None:
+        """Decode events: the next one into the pending chunks, or with ``emit`` each chunk of
+        every event (the id to resume after advancing with it) until the response ends."""
+        decoder = self._decoder
+        if emit is None:
+            event = await events.__anext__()
             self._retries.reset()
             self._refreshed = False
-            return event
+            self._pending.extend(decoder.feed(event.event, event.data, event.id))
+            return
+        cursor = self._cursor
+        received = False
+        async for event in events:
+            if not received:
+                received = True
+                self._retries.reset()
+                self._refreshed = False
+            for position, chunk, skip in decoder.feed(event.event, event.data, event.id):
+                cursor.advance(position)
+                if not skip:
+                    emit(chunk)
+        raise StopAsyncIteration
 
     async def _connect(self) -> None:
         """Open the SSE response (after the last event id), or raise what ends the stream."""
@@ -365,12 +396,7 @@ class AsyncRunWithStreams:
 
         async def pump(emit: Emit) -> None:
             try:
-                while True:
-                    try:
-                        chunk = await stream.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    emit(StreamChunk(key, chunk, run))
+                await stream._relay(lambda chunk: emit(StreamChunk(key, chunk, run)))
             except Exception as exc:
                 emit(ProducerFailed(exc))
                 return

@@ -37,8 +37,8 @@ from .._protocol.retry import (
 from .._protocol.server_rules import NotFoundWindow, lagging_not_found, rejected_before_route
 from .._protocol.shape_http import BaseUrl, ShapeHttpRequest, ShapeResponse
 from ._auth_token import AsyncTokenSource
-from ._realtime_senders import AsyncHttpcoreSender, AsyncRealtimeSender
 from ._http_stack import AsyncHttpStack
+from ._realtime_senders import AsyncHttpcoreSender, AsyncRealtimeSender
 
 # httpx loads with the first REST call (the SDK's httpx client is built then): realtime requests
 # over the SDK's own connections do not need it.

@@ -130,43 +130,74 @@ class StreamSubscription:
                 if skip:
                     continue
                 return chunk
-            event = self._next_event()
-            self._pending.extend(self._decoder.feed(event.event, event.data, event.id))
+            self._read(None)
 
-    def _next_event(self) -> ServerSentEvent:
-        """The next event of the stream (raw), reconnecting after drops."""
-        while True:
-            if self._closed:
-                raise StopIteration
-            try:
-                if self._events is None:
-                    self._connect()
-                events = self._events
-                assert events is not None
-                event = self._abort.run(events.__next__)
-            except StopIteration:
-                logger.debug("stream %s: ended by the server", self.stream_key)
-                self.close()
-                raise
-            except RequestAborted:
-                self._aborted()
-            except SSEError as exc:  # a 2xx that is not text/event-stream: a proxy in the way
-                response = self._response
-                self.close()
-                raise RealtimeProtocolError(
-                    f"the stream endpoint did not answer with Server-Sent Events ({exc})",
-                    response=response,
-                ) from exc
-            except httpx.TransportError as exc:
-                self._drop()
-                self._backoff(exc, None)
-                continue
-            except BaseException:
-                self.close()
-                raise
+    def _relay(self, emit: Emit) -> None:
+        """Hand every chunk to ``emit`` until the stream ends (what ``with_streams()`` reads).
+
+        Unlike iterating, the events of one connection are read in one abort scope, not one
+        scope per event: the loop never hands control back between events.
+        """
+        try:
+            while True:
+                self._read(emit)
+        except StopIteration:
+            return
+
+    def _read(self, emit: Emit | None) -> None:
+        """Read from the open response (connecting first) in the abort scope: one event into
+        the pending chunks, or with ``emit`` every event until the response ends. After a drop
+        it returns once the backoff is over, to be called again."""
+        if self._closed:
+            raise StopIteration
+        try:
+            if self._events is None:
+                self._connect()
+            events = self._events
+            assert events is not None
+            self._abort.run(partial(self._consume, events, emit))
+        except StopIteration:
+            logger.debug("stream %s: ended by the server", self.stream_key)
+            self.close()
+            raise
+        except RequestAborted:
+            self._aborted()
+        except SSEError as exc:  # a 2xx that is not text/event-stream: a proxy in the way
+            response = self._response
+            self.close()
+            raise RealtimeProtocolError(
+                f"the stream endpoint did not answer with Server-Sent Events ({exc})",
+                response=response,
+            ) from exc
+        except httpx.TransportError as exc:
+            self._drop()
+            self._backoff(exc, None)
+        except BaseException:
+            self.close()
+            raise
+
+    def _consume(self, events: Iterator[ServerSentEvent], emit: Emit | None) -> None:
+        """Decode events: the next one into the pending chunks, or with ``emit`` each chunk of
+        every event (the id to resume after advancing with it) until the response ends."""
+        decoder = self._decoder
+        if emit is None:
+            event = events.__next__()
             self._retries.reset()
             self._refreshed = False
-            return event
+            self._pending.extend(decoder.feed(event.event, event.data, event.id))
+            return
+        cursor = self._cursor
+        received = False
+        for event in events:
+            if not received:
+                received = True
+                self._retries.reset()
+                self._refreshed = False
+            for position, chunk, skip in decoder.feed(event.event, event.data, event.id):
+                cursor.advance(position)
+                if not skip:
+                    emit(chunk)
+        raise StopIteration
 
     def _connect(self) -> None:
         """Open the SSE response (after the last event id), or raise what ends the stream."""
@@ -364,12 +395,7 @@ class RunWithStreams:
 
         def pump(emit: Emit) -> None:
             try:
-                while True:
-                    try:
-                        chunk = stream.__next__()
-                    except StopIteration:
-                        break
-                    emit(StreamChunk(key, chunk, run))
+                stream._relay(lambda chunk: emit(StreamChunk(key, chunk, run)))
             except Exception as exc:
                 emit(ProducerFailed(exc))
                 return

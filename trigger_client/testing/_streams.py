@@ -20,6 +20,12 @@ Modelled on the v1 (Redis) backend of the real service, trigger.dev commit b082e
   ``: ping`` comment every 10 s of silence (lines 80-96). The response ends (cleanly) when no new
   entry came for ``Timeout-Seconds`` (default: the inactivity timeout, 15 s; lines 98-197). An
   unknown key is not an error: it is an empty stream that ends after the inactivity timeout.
+  Each event is written on its own, one HTTP chunk per event, as the real server writes them: its
+  SSE transform enqueues one string per event (lines 274-287) and Remix's node adapter
+  (``@remix-run/node`` ``writeReadableStreamToWritable``, ``apps/webapp/server.ts`` uses
+  ``@remix-run/express`` 2.17.5) calls ``write`` then ``flush`` for each enqueued chunk. Not
+  modelled: the webapp's ``compression()`` middleware (``apps/webapp/server.ts`` lines 111-113),
+  which can gzip text responses for clients that accept it (flushed per event by that adapter).
 
 v2 runs (``realtimeStreamsVersion`` v2: S2 on the real service; ``RunStreams.set_version``)
 announce their streams in the ``realtimeStreams`` column, and are served as S2 serves them
