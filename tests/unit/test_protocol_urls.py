@@ -33,6 +33,7 @@ def test_a_url_keeps_host_port_and_path_with_its_scheme_lower_cased(
         ("http://[::1]:3030/", "http://[::1]:3030"),
         ("https://host.test/prefix/X", "https://host.test/prefix/X"),
         ("http://user:pw@host.test", "http://user:pw@host.test"),
+        ("https://host.test/via/http://other", "https://host.test/via/http://other"),
     ],
 )
 def test_known_urls(value: str, url: str) -> None:
@@ -43,6 +44,14 @@ def refused(value: object, message: str, name: str = "base_url") -> None:
     with pytest.raises(TriggerConfigurationError) as caught:
         normalize_base_url(value, name)  # type: ignore[arg-type]
     assert str(caught.value) == message
+
+
+def test_the_name_in_a_refusal_defaults_to_base_url() -> None:
+    with pytest.raises(TriggerConfigurationError) as caught:
+        normalize_base_url("ftp://host.test")
+    assert (
+        str(caught.value) == "base_url must start with http:// or https://, not 'ftp://host.test'"
+    )
 
 
 def test_a_value_that_is_not_a_string_is_refused() -> None:
