@@ -68,14 +68,11 @@ def test_the_visible_ascii_bounds_are_accepted() -> None:
 
 @given(
     tokens,
-    st.characters(blacklist_categories=("Cs",)).filter(lambda c: not "!" <= c <= "~"),
+    st.characters(exclude_categories=["Cs"]).filter(lambda c: not "!" <= c <= "~"),
     tokens,
 )
 def test_a_refused_token_never_shows_its_characters(head: str, bad: str, tail: str) -> None:
-    secret_tail = "S3cr3t" + tail
-    value = head + bad + secret_tail
-    if not value.strip() or value.strip() != value:
-        return  # stripped at the ends: another case
+    value = head + bad + "S3cr3t" + tail  # visible ASCII at both ends: nothing is stripped
     with pytest.raises(TriggerConfigurationError) as caught:
         clean_token(value, "TRIGGER_SECRET_KEY")
     message = str(caught.value)
