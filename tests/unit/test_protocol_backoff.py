@@ -51,6 +51,8 @@ def test_the_deadline_is_measured_on_the_clock() -> None:
     clock = Clock()
     backoff = Backoff(POLICY, random=lambda: 0.0, clock=clock, deadline=105.0)
     assert backoff.remaining() == 5.0 and not backoff.expired()
+    clock.now = 104.5
+    assert backoff.remaining() == 0.5 and not backoff.expired()  # half a second is still time
     clock.now = 105.0
     assert backoff.remaining() == 0.0 and backoff.expired()
     clock.now = 106.5

@@ -54,3 +54,32 @@ def test_known_segments(value: str, segment: str) -> None:
 def test_a_value_that_is_not_a_string_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="batch_id"):
         path_segment(1234, "batch_id")
+
+
+def test_a_value_that_is_not_a_string_is_named_by_its_type() -> None:
+    with pytest.raises(TypeError) as caught:
+        path_segment(1234, "batch_id")
+    assert str(caught.value) == "batch_id must be a string id, not int"
+
+
+@pytest.mark.parametrize("value", [".", ".."])
+def test_dot_segments_are_refused(value: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        path_segment(value, "run_id")
+    assert str(caught.value) == f"run_id cannot be {value!r} (it would name another path)"
+
+
+def test_an_id_of_max_length_is_accepted_and_one_more_is_refused() -> None:
+    assert path_segment("r" * MAX_ID_LENGTH, "run_id") == "r" * MAX_ID_LENGTH
+    with pytest.raises(InvalidArgumentError) as caught:
+        path_segment("r" * (MAX_ID_LENGTH + 1), "run_id")
+    assert str(caught.value) == "run_id is 257 characters long; an id has at most 256"
+
+
+@pytest.mark.parametrize(
+    ("char", "code"), [("\ud800", "D800"), ("\udfff", "DFFF"), ("\x7f", "007F")]
+)
+def test_lone_surrogates_and_control_characters_are_refused(char: str, code: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        path_segment(f"run_{char}1", "run_id")
+    assert str(caught.value) == f"run_id contains the character U+{code}, which no id has"

@@ -83,3 +83,21 @@ def test_warnings_are_the_first_failure_then_one_per_minute_at_most() -> None:
 )
 def test_a_logged_url_has_no_credentials(url: str, shown: str) -> None:
     assert public_url(url) == shown
+
+
+def test_a_cycle_of_causes_ends_the_search() -> None:
+    first, second = RuntimeError("a"), RuntimeError("b")
+    first.__context__, second.__context__ = second, first
+    assert is_unreachable(first) is False
+    third = RuntimeError("c")
+    third.__cause__ = httpx.ConnectError("refused")
+    third.__cause__.__context__ = third
+    assert is_unreachable(third) is True
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [("http:///api/v3/runs", "http:///api/v3/runs"), ("/relative?x=1", "/relative")],
+)
+def test_a_logged_url_without_a_host_gets_none_invented(url: str, shown: str) -> None:
+    assert public_url(url) == shown

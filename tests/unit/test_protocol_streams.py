@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from trigger_client import Run, RunStatus
 from trigger_client._protocol.streams import (
+    SEEN_PART_IDS,
     StreamCursor,
     StreamDecoder,
     announced_streams,
@@ -141,3 +142,93 @@ def test_v2_batches_skip_command_records_and_parts_seen_before() -> None:
     assert decoder.feed("ping", "{}", "") == []
     assert decoder.feed("batch", "not json", "") == []
     assert decoder.feed("batch", '{"records": 3}', "") == []
+
+
+def test_discovery_skips_keys_that_are_not_non_empty_strings() -> None:
+    assert announced_streams(_run(None, ["a", "", 3, None, "b"])) == ["a", "b"]  # type: ignore[list-item]
+    assert announced_streams(_run({"$$streams": ["a", "", "b"]})) == ["a", "b"]
+    assert announced_streams(_run({"$$streams": ["a", 3]}, ["c"])) == ["c"]
+
+
+def test_stream_path_names_the_part_it_refuses() -> None:
+    with pytest.raises(ValueError) as caught:
+        stream_path("", "answer")
+    assert str(caught.value) == "run_id must not be empty"
+    with pytest.raises(ValueError) as caught:
+        stream_path("run_1", "..")
+    assert str(caught.value) == "stream_key cannot be '..' (it would name another path)"
+
+
+def test_timeout_seconds_refusals_say_what_is_allowed() -> None:
+    for bad in (math.nan, True, "5"):
+        with pytest.raises(ValueError) as caught:
+            timeout_seconds(bad)  # type: ignore[arg-type]
+        assert str(caught.value) == "timeout must be a number of seconds (1 to 600) or None"
+    for bad in (0, 0.999, 600.5, -1):
+        with pytest.raises(ValueError) as caught:
+            timeout_seconds(bad)
+        assert str(caught.value) == "timeout must be between 1 and 600 seconds"
+
+
+def test_the_decoder_version_is_v2_only_when_the_server_says_so() -> None:
+    assert StreamDecoder("v2").version == "v2"
+    for other in (None, "v1", "V2", "v3", ""):
+        assert StreamDecoder(other).version == "v1"
+
+
+def _part(part_id: object, data: object, seq: object) -> dict[str, Any]:
+    return {"body": json.dumps({"data": data, "id": part_id}), "seq_num": seq, "timestamp": 1}
+
+
+def test_v2_records_that_are_not_objects_are_skipped_and_the_rest_kept() -> None:
+    decoder = StreamDecoder("v2")
+    items = decoder.feed("batch", _batch("junk", _part("p1", "a", 1), 7, _part("p2", "b", 2)), "")
+    assert items == [("1", "a", False), ("2", "b", False)]
+
+
+@pytest.mark.parametrize("seq", [None, "7", True, 1.5, [1]])
+def test_a_v2_position_is_only_an_integer_seq_num(seq: object) -> None:
+    record = _part("p1", "a", seq)
+    if seq is None:
+        del record["seq_num"]
+    assert StreamDecoder("v2").feed("batch", _batch(record), "") == [(None, "a", False)]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[], [[]], [["trigger-control", "x"]], "x", [["content-type", "application/json"], ["", "x"]]],
+)
+def test_only_a_first_header_with_an_empty_name_marks_a_command_record(headers: object) -> None:
+    record = {**_part("p1", "a", 3), "headers": headers}
+    assert StreamDecoder("v2").feed("batch", _batch(record), "") == [("3", "a", False)]
+
+
+@pytest.mark.parametrize("body", [None, 5, {"data": "a", "id": "p1"}, ["a"]])
+def test_a_v2_body_that_is_not_a_string_carries_no_chunk(body: object) -> None:
+    record = {"body": body, "seq_num": 4, "timestamp": 1}
+    assert StreamDecoder("v2").feed("batch", _batch(record), "") == [("4", None, False)]
+
+
+def test_parts_without_a_string_id_are_never_dropped_as_seen() -> None:
+    # the official client drops a repeated part only by a truthy id (``parsedBody?.id``)
+    decoder = StreamDecoder("v2")
+    items = decoder.feed(
+        "batch", _batch(_part("", "a", 1), _part("", "b", 2), _part(None, "c", 3)), ""
+    )
+    assert items == [("1", "a", False), ("2", "b", False), ("3", "c", False)]
+    assert decoder.feed("batch", _batch(_part("", "d", 4)), "") == [("4", "d", False)]
+
+
+def test_the_last_5000_part_ids_are_remembered() -> None:
+    decoder = StreamDecoder("v2")
+    records = [_part(f"p{n}", n, n) for n in range(1, SEEN_PART_IDS + 2)]  # 5001 parts
+    items = decoder.feed("batch", _batch(*records), "")
+    assert [chunk for _, chunk, _ in items] == list(range(1, SEEN_PART_IDS + 2))
+    # p1, the oldest, was forgotten when the 5001st arrived; p2 .. p5001 are remembered
+    assert decoder.feed("batch", _batch(_part("p2", "again", 9000)), "") == [("9000", None, True)]
+    assert decoder.feed("batch", _batch(_part("p5001", "again", 9001)), "") == [
+        ("9001", None, True)
+    ]
+    assert decoder.feed("batch", _batch(_part("p1", "again", 9002)), "") == [
+        ("9002", "again", False)
+    ]

@@ -15,6 +15,7 @@ from trigger_client._exceptions import TriggerConfigurationError
 from trigger_client._protocol.shape_http import (
     BaseUrl,
     ContentDecodingError,
+    ShapeHttpRequest,
     ShapeResponse,
     decode_content,
 )
@@ -124,6 +125,57 @@ def test_decode_content() -> None:
 def test_undecodable_content_is_a_decoding_error(body: bytes, encoding: str) -> None:
     with pytest.raises(ContentDecodingError):
         decode_content(body, encoding)
+
+
+def test_only_trailing_slashes_leave_the_base_url() -> None:
+    base = BaseUrl("http://h.test/apiX//")
+    assert (base.url, base.path) == ("http://h.test/apiX", "/apiX")
+
+
+def test_a_refused_base_url_is_named() -> None:
+    with pytest.raises(ValueError) as caught:
+        BaseUrl("ftp://example.com")
+    assert str(caught.value) == "not an http(s) URL with a host: 'ftp://example.com'"
+
+
+def test_a_percent_escape_in_the_base_path_is_kept_not_encoded_again() -> None:
+    assert BaseUrl("http://h/a%20b/").target("/x", [("k", "v")]) == "/a%20b/x?k=v"
+
+
+def test_a_shape_request_is_its_parts_and_the_url_they_make() -> None:
+    base = BaseUrl("http://[::1]:3030/api")
+    headers = [(b"authorization", b"Bearer x")]
+    timeouts = {"connect": 5.0, "read": None, "write": 5.0, "pool": 5.0}
+    request = ShapeHttpRequest(base, "/api/realtime/v1/runs/r?offset=-1", headers, timeouts)
+    assert request.base is base
+    assert request.target == "/api/realtime/v1/runs/r?offset=-1"
+    assert request.headers is headers
+    assert request.timeouts is timeouts
+    assert request.url == "http://[::1]:3030/api/realtime/v1/runs/r?offset=-1"
+    https = ShapeHttpRequest(BaseUrl("https://api.test:443"), "/x", [], {})
+    assert https.url == "https://api.test/x"
+
+
+def test_a_shape_response_keeps_its_status_body_and_url() -> None:
+    response = ShapeResponse(409, [], b'[{"headers":{"control":"must-refetch"}}]', "http://h/x")
+    assert response.status_code == 409
+    assert response.content == b'[{"headers":{"control":"must-refetch"}}]'
+    assert response.url == "http://h/x"
+    assert response.headers == {}
+
+
+def test_a_zlib_body_labelled_gzip_is_refused() -> None:
+    with pytest.raises(ContentDecodingError, match="^cannot decode a gzip body: "):
+        decode_content(zlib.compress(b"[]"), "gzip")
+
+
+def test_decoding_errors_name_the_encoding() -> None:
+    with pytest.raises(ContentDecodingError) as caught:
+        decode_content(b"x", "br")
+    assert str(caught.value) == "unexpected content-encoding 'br'"
+    with pytest.raises(ContentDecodingError) as caught:
+        decode_content(b"not deflate at all", "deflate")
+    assert str(caught.value).startswith("cannot decode a deflate body: Error -3 ")
 
 
 # -- which sender ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from trigger_client._protocol.listing import status_filter, without_unknown_companions
@@ -15,6 +16,7 @@ from trigger_client._protocol.server_rules import (
     lagging_not_found,
     new_request_idempotency_key,
     rejected_before_route,
+    should_retry_flag,
 )
 
 STATUSES = st.sampled_from(
@@ -29,6 +31,12 @@ def test_request_keys_are_distinct_version_4_uuids() -> None:
 
 
 @given(st.integers(100, 599), st.sampled_from([None, "true", "false", " TRUE ", "maybe"]))
+@example(429, None)
+@example(429, "true")
+@example(429, " False ")
+@example(429, "maybe")
+@example(430, None)
+@example(428, "true")
 def test_only_a_429_not_refused_by_the_header_is_safe_to_resend(
     status: int, flag: str | None
 ) -> None:
@@ -38,9 +46,15 @@ def test_only_a_429_not_refused_by_the_header_is_safe_to_resend(
 
 
 @given(st.integers(100, 599), st.sampled_from([None, "true", "false", "True", "1"]))
+@example(404, "true")
+@example(404, " TRUE ")
+@example(404, "false")
+@example(404, None)
+@example(405, "true")
+@example(403, "true")
 def test_a_lagging_404_is_exactly_a_404_marked_retryable(status: int, flag: str | None) -> None:
     headers = {} if flag is None else {"x-should-retry": flag}
-    expected = status == 404 and flag is not None and flag.lower() == "true"
+    expected = status == 404 and flag is not None and flag.strip().lower() == "true"
     assert lagging_not_found(status, headers) is expected
 
 
@@ -73,6 +87,35 @@ def test_env_branch_follows_the_official_order() -> None:
     assert env_branch({"VERCEL_GIT_COMMIT_REF": "", "TRIGGER_DEV_BRANCH": "d"}) is None
     assert env_branch({"TRIGGER_DEV_BRANCH": ""}) is None
     assert env_branch({"TRIGGER_DEV_BRANCH": "default"}) is None
+    assert env_branch({"TRIGGER_DEV_BRANCH": "feature-x"}) == "feature-x"
+    assert env_branch({"TRIGGER_DEV_BRANCH": "feature-x", "TRIGGER_PREVIEW_BRANCH": ""}) is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "flag"),
+    [
+        (None, None),
+        ({}, None),
+        ({"x-should-retry": "true"}, True),
+        ({"X-Should-Retry": " FALSE "}, False),
+        ({"x-should-retry": "1"}, None),
+        ({"content-type": "text/plain"}, None),
+    ],
+)
+def test_the_should_retry_flag(headers: dict[str, str] | None, flag: bool | None) -> None:
+    assert should_retry_flag(headers) is flag
+
+
+def test_the_window_left_is_what_remains_from_the_first_404() -> None:
+    window = NotFoundWindow(5.0)
+    assert window.left(1000.0) == 0.0  # not started
+    assert window.allows_retry(1000.0)
+    assert window.left(1000.0) == 5.0
+    assert window.allows_retry(1003.0)
+    assert window.left(1003.0) == 2.0
+    assert not window.allows_retry(1005.0)
+    assert window.left(1005.0) == 0.0
+    assert window.left(1010.0) == 0.0
 
 
 @given(st.lists(STATUSES, min_size=1, max_size=6))
