@@ -21,6 +21,7 @@ measured part; ``BENCH_TRACEMALLOC=<frames>`` reports the largest allocations he
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -88,11 +89,11 @@ def steady_sync(run_id: str, count: int, transport: str, poll_interval: float) -
 
     meter = _Meter()
     with TriggerClient() as client:
-        subscription = client.runs.subscribe_to_run(
-            run_id,
-            feed="poll" if transport == "poll" else "realtime",
-            poll_interval=poll_interval,
-        )
+        # feed= since the renaming; transport= in the trees before it (--sdk-path)
+        kind = "poll" if transport == "poll" else "realtime"
+        subscribe = client.runs.subscribe_to_run
+        feed = "feed" if "feed" in inspect.signature(subscribe).parameters else "transport"
+        subscription = subscribe(run_id, poll_interval=poll_interval, **{feed: kind})
         with subscription:
             for run in subscription:
                 now = time.time()
