@@ -46,6 +46,9 @@ def ident(text: str) -> str:
         ("{a}}", "trailing characters at position 3"),
         ("{a} x", "trailing characters at position 4"),
         ("[1:2]{a}", "dimension decoration without '=' at position 0"),
+        ("xa}", "expected '{' at position 0"),
+        ('{"a\\b', "unterminated quoted element at position 5"),  # an escape at the very end
+        ("{" + "a" * 100 + ",", "unterminated array at position 102"),  # the text cut at 80
     ],
 )
 def test_malformed_array_literal_errors_name_the_reason_and_position(
@@ -82,6 +85,12 @@ def test_a_malformed_array_column_is_a_protocol_error_naming_the_reason() -> Non
         ("{ \xa0b\xa0 ,c}", ["\xa0b\xa0", "c"]),
         ("{\u2003b\u2003,c }", ["\u2003b\u2003", "c"]),
         ("{ \t\n\r\v\fb\f\v\r\n\t ,c}", ["b", "c"]),
+        # empty arrays, also with whitespace and nested
+        ("{ }", []),
+        ("{{},{ }}", [[], []]),
+        # an "=" inside the array is not the end of the dimension decoration
+        ('[0:0]={"a=b"}', ["a=b"]),
+        ("[0:1]={a=b,c}", ["a=b", "c"]),
         # the flat fast path and the full parser agree
         ("{a,b,NULL}", ["a", "b", None]),
         ("{a,b,NULL }", ["a", "b", None]),
@@ -145,3 +154,12 @@ def test_a_not_null_column_error_carries_the_row() -> None:
         parse_row(value, {"id": {"type": "text", "not_null": True}})
     assert caught.value.message == "realtime column 'id': a NOT NULL column arrived as null"
     assert caught.value.body == value
+
+
+def test_an_unparseable_value_is_quoted_up_to_80_characters() -> None:
+    value = "x" * 100
+    with pytest.raises(RealtimeProtocolError) as caught:
+        parse_value(value, {"type": "int8"})
+    assert caught.value.message == (
+        f"cannot parse {value[:80]!r} as int8: invalid literal for int() with base 10: {value!r}"
+    )
