@@ -19,6 +19,11 @@ from trigger_client._protocol.electric_values import (
 )
 
 
+def safe_id(value: object) -> str:
+    """A test id that pytest takes back as a node id (printable ASCII, no backslash)."""
+    return "".join(c if " " <= c <= "~" and c != "\\" else "_" for c in str(value))[:60]
+
+
 def ident(text: str) -> str:
     return text
 
@@ -50,6 +55,7 @@ def ident(text: str) -> str:
         ('{"a\\b', "unterminated quoted element at position 5"),  # an escape at the very end
         ("{" + "a" * 100 + ",", "unterminated array at position 102"),  # the text cut at 80
     ],
+    ids=safe_id,
 )
 def test_malformed_array_literal_errors_name_the_reason_and_position(
     literal: str, reason: str
@@ -95,6 +101,7 @@ def test_a_malformed_array_column_is_a_protocol_error_naming_the_reason() -> Non
         ("{a,b,NULL}", ["a", "b", None]),
         ("{a,b,NULL }", ["a", "b", None]),
     ],
+    ids=safe_id,
 )
 def test_pg_array_unquoted_escapes_and_whitespace(literal: str, expected: list[Any]) -> None:
     assert parse_pg_array(literal, ident) == expected

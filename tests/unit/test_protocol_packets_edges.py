@@ -9,6 +9,11 @@ from trigger_client import APIResponseValidationError
 from trigger_client._protocol.packets import decode_downloaded_packet, decode_packet, media_type
 
 
+def safe_id(value: object) -> str:
+    """A test id that pytest takes back as a node id (printable ASCII, no backslash)."""
+    return "".join(c if " " <= c <= "~" and c != "\\" else "_" for c in str(value))[:60]
+
+
 @pytest.mark.parametrize("data_type", ["application/json", "application/super+json"])
 def test_invalid_json_names_the_packet_type_and_keeps_the_first_1000_characters(
     data_type: str,
@@ -61,6 +66,7 @@ def test_media_type_ignores_every_parameter() -> None:
         ("application/json; charset=", "\ufffd"),
         ("application/json", "\ufffd"),
     ],
+    ids=safe_id,
 )
 def test_the_charset_parameter_of_a_downloaded_packet(content_type: str, expected: str) -> None:
     assert decode_downloaded_packet('"é"'.encode("latin-1"), content_type) == expected
