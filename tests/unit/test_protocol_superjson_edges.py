@@ -53,6 +53,10 @@ CASES: list[tuple[Any, str]] = [
         "path 'a.5.b' has no array index '5'",
     ),
     (
+        {"json": {"a": [1]}, "meta": {"values": {"a.1": ["set"]}, "v": 1}},
+        "path 'a.1' has no array index '1'",
+    ),
+    (
         {"json": {"a": [[1]]}, "meta": {"values": {"a.0.x": ["set"]}, "v": 1}},
         "path 'a.0.x' has no array index 'x'",
     ),
@@ -192,6 +196,7 @@ def test_regexp_flags_come_only_after_the_last_slash() -> None:
         (-(2**53), {"json": str(-(2**53)), "meta": {"values": ["bigint"], "v": 1}}),
         # a "/" in a regular expression is escaped once, not after an escaping backslash
         (re.compile(r"a/b"), {"json": "/a\\/b/", "meta": {"values": ["regexp"], "v": 1}}),
+        (re.compile(r"/a"), {"json": "/\\/a/", "meta": {"values": ["regexp"], "v": 1}}),
         (re.compile(r"a\/b"), {"json": "/a\\/b/", "meta": {"values": ["regexp"], "v": 1}}),
         (re.compile(r"a\\/b"), {"json": "/a\\\\\\/b/", "meta": {"values": ["regexp"], "v": 1}}),
         # sets inside sets are not circular
