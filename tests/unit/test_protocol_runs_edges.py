@@ -4,6 +4,7 @@ text of an unusual error (written from mutation survivors)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,14 @@ from trigger_client._protocol.runs import (
     serialized_error,
     shape_row,
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_timestamps() -> Iterator[None]:
+    """Every test parses its timestamps (the cache may hold them from an earlier test)."""
+    runs._WHEN.clear()
+    yield
+    runs._WHEN.clear()
 
 
 def test_invalid_required_strings_are_named_with_the_row_as_body() -> None:
@@ -102,13 +111,11 @@ def test_fresh_timestamps_take_the_direct_path() -> None:
 
 
 def test_the_timestamp_cache_shares_results_and_stays_bounded() -> None:
-    runs._WHEN.clear()
     text = "2032-02-02 02:02:02.5"
     assert runs._when(text) is runs._when(text)
     for second in range(runs._WHEN_SIZE + 10):
         runs._when(f"2033-01-01T00:00:00.{second:06d}")
         assert len(runs._WHEN) <= runs._WHEN_SIZE
-    runs._WHEN.clear()
 
 
 @pytest.mark.parametrize(
@@ -132,3 +139,20 @@ def test_an_error_of_an_unknown_type_is_its_json_text_with_other_values_as_text(
     result = serialized_error({"type": "BRAND_NEW", "at": datetime(2026, 1, 1), "n": "é"})
     assert result is not None
     assert result.message == '{"type":"BRAND_NEW","at":"2026-01-01 00:00:00","n":"é"}'
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "expected_name"),
+    [
+        ("TriggerApiError", "Deadlock detected: a waits on b", "Concurrency Deadlock Error"),
+        ("Error", "Deadlock detected: a waits on b", "Error"),
+        ("TriggerApiError", "Not found", "TriggerApiError"),
+    ],
+)
+def test_only_a_trigger_api_deadlock_is_a_concurrency_deadlock_error(
+    name: str, message: str, expected_name: str
+) -> None:
+    error = {"type": "BUILT_IN_ERROR", "name": name, "message": message, "stackTrace": "at x"}
+    result = serialized_error(error)
+    assert result is not None
+    assert (result.name, result.message) == (expected_name, message)

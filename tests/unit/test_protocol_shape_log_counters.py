@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.unit.test_protocol_shape_log import (
     KEY1,
     KEY2,
@@ -51,9 +53,14 @@ def test_one_answer_that_does_not_move_is_not_a_replay_after_a_reset_either() ->
     respond(log, [insert(KEY1, id="r1")], offset="0_0")
     assert not respond(log, [], offset="0_0").stale  # the first repeat is tolerated
     respond(log, [], status=409, handle="H2")  # reset: the repeat count starts again
-    respond(log, [insert(KEY1, id="r1")], handle="H2", offset="0_0")
-    assert not respond(log, [], handle="H2", offset="0_0").stale
-    assert respond(log, [], handle="H2", offset="0_0").stale
+    assert not respond(log, [], handle="H2", offset="-1").stale
+    assert respond(log, [], handle="H2", offset="-1").stale
+
+
+def test_reserved_parameters_are_all_named() -> None:
+    with pytest.raises(ValueError) as info:
+        ShapeLog({"where": "x", "offset": "5", "live": "true"})
+    assert str(info.value) == "reserved shape parameters cannot be set: live, offset"
 
 
 def test_a_non_live_answer_with_changes_but_the_same_offset_does_not_move() -> None:
