@@ -140,7 +140,7 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
-def _parse_path(text: str, *, legacy: bool = False) -> list[str]:
+def _parse_path(text: str, *, legacy: bool) -> list[str]:
     """Split a superjson path into keys (``legacy``: the escaping of documents without ``v``)."""
     if "\\" not in text:
         return text.split(".")
@@ -458,10 +458,7 @@ class _Serializer:
             is_object = kind is None and isinstance(origin, Mapping)
             children: list[tuple[tuple[str, ...], _Tree]] = []
             for key, item in items:
-                if isinstance(item, list) and kind == "map":  # a [key, value] entry
-                    json_item, annotation = self._container(item, enumerate(item), None)
-                else:
-                    json_item, annotation = self.walk(item)
+                json_item, annotation = self.walk(item)  # a map's [key, value] entry is a list
                 if is_object:
                     out_dict[key] = json_item
                 else:
