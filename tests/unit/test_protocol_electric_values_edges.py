@@ -91,6 +91,11 @@ def test_a_malformed_array_column_is_a_protocol_error_naming_the_reason() -> Non
         ("{ \xa0b\xa0 ,c}", ["\xa0b\xa0", "c"]),
         ("{\u2003b\u2003,c }", ["\u2003b\u2003", "c"]),
         ("{ \t\n\r\v\fb\f\v\r\n\t ,c}", ["b", "c"]),
+        # ...but not escaped blanks, at either end, nor blanks inside the element
+        ("{a\\ ,b}", ["a ", "b"]),
+        ("{ \\ a , b\\\t }", [" a", "b\t"]),
+        ("{a \\  b  ,c}", ["a   b", "c"]),
+        ("{\\ }", [" "]),
         # empty arrays, also with whitespace and nested
         ("{ }", []),
         ("{{},{ }}", [[], []]),

@@ -110,6 +110,10 @@ def parse_pg_array(text: str, parse_element: Callable[[str], Any]) -> list[Any]:
             else:
                 chunk = []
                 escaped = False
+                # Postgres trims the blanks after an unquoted element, but not escaped ones: the
+                # element ends at its last escaped or non-blank character (the leading blanks
+                # were skipped above).
+                end = 0
                 while pos < length:
                     char = text[pos]
                     if char == "\\":
@@ -117,6 +121,7 @@ def parse_pg_array(text: str, parse_element: Callable[[str], Any]) -> list[Any]:
                             raise fail("dangling backslash")
                         chunk.append(text[pos + 1])
                         escaped = True
+                        end = len(chunk)
                         pos += 2
                         continue
                     if char in ",}":
@@ -124,8 +129,10 @@ def parse_pg_array(text: str, parse_element: Callable[[str], Any]) -> list[Any]:
                     if char in '{"':
                         raise fail(f"unexpected {char!r}")
                     chunk.append(char)
+                    if char not in _ARRAY_WHITESPACE:
+                        end = len(chunk)
                     pos += 1
-                raw = "".join(chunk).strip(_ARRAY_WHITESPACE)
+                raw = "".join(chunk[:end])
                 if not escaped and raw.upper() == "NULL":
                     items.append(None)
                 else:
