@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,8 +121,13 @@ def stream_emu() -> TriggerEmulator:
         yield emu  # type: ignore[misc]
 
 
-@pytest.mark.anyio
-async def test_stream_chaos_async(stream_emu: TriggerEmulator) -> None:
+async def _run_seeds_async(
+    stream_emu: TriggerEmulator,
+    read: Callable[[AsyncTriggerClient, StreamSeed], Awaitable[list[Any]]],
+    *,
+    play: bool,
+) -> None:
+    """Every seed read by ``read`` on one client, CONCURRENCY at a time; each checked."""
     specs = [make_seed(seed) for seed in SEEDS]
     problems: list[str] = []
     limiter = anyio.Semaphore(CONCURRENCY)
@@ -132,12 +138,12 @@ async def test_stream_chaos_async(stream_emu: TriggerEmulator) -> None:
         async def one(spec: StreamSeed) -> None:
             async with limiter:
                 writer = prepare(stream_emu, spec)
+                if play:
+                    stream_emu.play(spec.run_id, ["dequeue", "start", "complete"], interval=0)
                 if writer is not None:
                     writer.start()
-                got = []
                 with anyio.fail_after(30):
-                    async for chunk in client.runs.subscribe_to_stream(spec.run_id, "s"):
-                        got.append(chunk)
+                    got = await read(client, spec)
                 problem = check(stream_emu, spec, got)
                 if problem:
                     problems.append(problem)
@@ -146,39 +152,30 @@ async def test_stream_chaos_async(stream_emu: TriggerEmulator) -> None:
             for spec in specs:
                 group.start_soon(one, spec)
     assert not problems, "\n".join(problems[:10])
+
+
+@pytest.mark.anyio
+async def test_stream_chaos_async(stream_emu: TriggerEmulator) -> None:
+    async def read(client: AsyncTriggerClient, spec: StreamSeed) -> list[Any]:
+        return [chunk async for chunk in client.runs.subscribe_to_stream(spec.run_id, "s")]
+
+    await _run_seeds_async(stream_emu, read, play=False)
 
 
 @pytest.mark.anyio
 async def test_stream_chaos_with_streams_async(stream_emu: TriggerEmulator) -> None:
     """The same seeds through ``with_streams()``, whose reader takes a connection's events in one
     go rather than one per read: still no chunk lost or repeated across the drops."""
-    specs = [make_seed(seed) for seed in SEEDS]
-    problems: list[str] = []
-    limiter = anyio.Semaphore(CONCURRENCY)
-    async with AsyncTriggerClient(
-        base_url=stream_emu.base_url, access_token=stream_emu.secret_key, retry_policy=POLICY
-    ) as client:
 
-        async def one(spec: StreamSeed) -> None:
-            async with limiter:
-                writer = prepare(stream_emu, spec)
-                stream_emu.play(spec.run_id, ["dequeue", "start", "complete"], interval=0)
-                if writer is not None:
-                    writer.start()
-                got = []
-                with anyio.fail_after(30):
-                    subscription = client.runs.subscribe_to_run(spec.run_id)
-                    async for part in subscription.with_streams():
-                        if isinstance(part, StreamChunk):
-                            got.append(part.chunk)
-                problem = check(stream_emu, spec, got)
-                if problem:
-                    problems.append(problem)
+    async def read(client: AsyncTriggerClient, spec: StreamSeed) -> list[Any]:
+        subscription = client.runs.subscribe_to_run(spec.run_id)
+        return [
+            part.chunk
+            async for part in subscription.with_streams()
+            if isinstance(part, StreamChunk)
+        ]
 
-        async with anyio.create_task_group() as group:
-            for spec in specs:
-                group.start_soon(one, spec)
-    assert not problems, "\n".join(problems[:10])
+    await _run_seeds_async(stream_emu, read, play=True)
 
 
 def test_stream_chaos_sync(stream_emu: TriggerEmulator) -> None:
