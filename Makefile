@@ -54,11 +54,11 @@ test-long: setup ## the long chaos run: 5000 seeds per test (~12 min); prints ea
 	TRIGGER_CHAOS_SEEDS=5000 $(PY) -m pytest tests/chaos -s $(PYTEST_ARGS)
 
 codegen: $(STAMP) ## regenerate models from openapi/ and the sync twin from _async/
-	$(PY) -m datamodel_code_generator
+	$(PY) codegen/gen_models.py
 	$(PY) codegen/gen_sync.py
 
 codegen-check: $(STAMP) ## fail when generated code is stale or hand-edited
-	$(PY) -m datamodel_code_generator --check
+	$(PY) codegen/gen_models.py --check
 	$(PY) codegen/gen_sync.py --check
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy --strict, 100% type completeness (pyright)

@@ -44,14 +44,12 @@ if TYPE_CHECKING:
         TriggerError,
         UnprocessableEntityError,
     )
-    from ._generated.models import (
+    from ._generated.models import Run, RunStatus, SerializedError
+    from ._generated.rest_models import (
         CancelRunResponse,
         ListRunItem,
         QueueOptions,
         ReplayRunResponse,
-        Run,
-        RunStatus,
-        SerializedError,
     )
     from ._protocol.listing import RunPage
     from ._protocol.retry import RetryPolicy
@@ -95,14 +93,12 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "TriggerError",
         "UnprocessableEntityError",
     ),
-    "._generated.models": (
+    "._generated.models": ("Run", "RunStatus", "SerializedError"),
+    "._generated.rest_models": (
         "CancelRunResponse",
         "ListRunItem",
         "QueueOptions",
         "ReplayRunResponse",
-        "Run",
-        "RunStatus",
-        "SerializedError",
     ),
     "._protocol.listing": ("RunPage",),
     "._protocol.retry": ("RetryPolicy",),

@@ -151,14 +151,15 @@ def get_converter(*, strict: bool = False) -> cattrs.Converter:
 
 @cache
 def _wire_names() -> dict[str, str]:
-    """snake_case attribute name -> camelCase wire name, over every generated model."""
-    from ._generated import models
+    """snake_case attribute name -> camelCase wire name, over every generated model (both modules)."""
+    from ._generated import models, rest_models
 
     names: dict[str, str] = {}
-    for obj in vars(models).values():
-        if isinstance(obj, type) and attrs.has(obj):
-            for a in attrs.fields(obj):
-                names[a.name] = a.metadata.get("json", a.name)
+    for module in (models, rest_models):
+        for obj in vars(module).values():
+            if isinstance(obj, type) and attrs.has(obj):
+                for a in attrs.fields(obj):
+                    names[a.name] = a.metadata.get("json", a.name)
     return names
 
 

@@ -26,7 +26,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def models_check(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "datamodel_code_generator", "--check"],
+        [sys.executable, str(root / "codegen" / "gen_models.py"), "--check"],
         cwd=root,
         capture_output=True,
         text=True,
@@ -45,27 +45,57 @@ def sync_check(root: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_committed_output_is_fresh(scratch: Path) -> None:
-    assert models_check(scratch).returncode == 0
+    result = models_check(scratch)
+    assert result.returncode == 0, result.stdout + result.stderr
     result = sync_check(scratch)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_generated_models_carry_the_do_not_edit_header() -> None:
-    text = (ROOT / "trigger_client" / "_generated" / "models.py").read_text()
+@pytest.mark.parametrize("name", ["models.py", "rest_models.py"])
+def test_generated_models_carry_the_do_not_edit_header(name: str) -> None:
+    text = (ROOT / "trigger_client" / "_generated" / name).read_text()
     assert text.startswith("# Generated from openapi/trigger.yaml")
     assert "Do not edit" in text.splitlines()[1]
 
 
-def test_hand_edit_of_generated_models_fails_the_check(scratch: Path) -> None:
-    models = scratch / "trigger_client" / "_generated" / "models.py"
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [("models.py", "    number: int\n"), ("rest_models.py", "    headers: ShapeMessageHeaders\n")],
+)
+def test_hand_edit_of_generated_models_fails_the_check(
+    scratch: Path, name: str, field: str
+) -> None:
+    models = scratch / "trigger_client" / "_generated" / name
     original = models.read_text()
+    edited = original.replace(field, field.replace(":", "_edited:"), 1)
+    assert edited != original
     try:
-        models.write_text(original.replace("    number: int\n", "    number: int | None\n", 1))
+        models.write_text(edited)
         result = models_check(scratch)
         assert result.returncode == 1
-        assert "number" in result.stdout + result.stderr
+        assert field.strip().replace(":", "_edited:") in result.stdout
+        assert f"trigger_client/_generated/{name} (committed)" in result.stdout
     finally:
         models.write_text(original)
+
+
+def test_a_model_moved_between_the_modules_fails_the_check(scratch: Path) -> None:
+    generated = scratch / "trigger_client" / "_generated"
+    realtime, rest = generated / "models.py", generated / "rest_models.py"
+    originals = realtime.read_text(), rest.read_text()
+    block_start = originals[0].index("@attrs.define", originals[0].index("class TaskRunErrorType"))
+    block_end = originals[0].index("\n\n\n", block_start) + 3
+    block = originals[0][block_start:block_end]
+    assert "class TaskRunError(Model):" in block
+    try:
+        realtime.write_text(originals[0][:block_start] + originals[0][block_end:])
+        rest.write_text(originals[1] + "\n\n" + block)
+        result = models_check(scratch)
+        assert result.returncode == 1
+        assert "class TaskRunError(Model):" in result.stdout
+    finally:
+        realtime.write_text(originals[0])
+        rest.write_text(originals[1])
 
 
 def test_schema_change_without_regenerating_fails_the_check(scratch: Path) -> None:

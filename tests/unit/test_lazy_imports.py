@@ -83,6 +83,7 @@ _LOADED_ON_FIRST_USE = (
     "jwt",
     "trigger_client._cli",
     "trigger_client._generated.models",
+    "trigger_client._generated.rest_models",
     "trigger_client._serde",
     "trigger_client._protocol.listing",
     "trigger_client._protocol.packets",
@@ -169,6 +170,7 @@ def test_runs_loads_what_a_subscription_uses_and_no_more(name: str) -> None:
     for module in (
         "cattrs",
         "jwt",
+        "trigger_client._generated.rest_models",
         "trigger_client._protocol.listing",
         "trigger_client._protocol.tasks",
         f"trigger_client.{side}._pagination",
@@ -224,3 +226,31 @@ def test_threads_racing_the_first_access_get_one_resource(
     assert len(made) == 1
     assert all(s is made[0] for s in seen)
     assert getattr(client, attribute) is made[0]
+
+
+def test_the_rest_models_load_with_the_first_rest_call_once_under_racing_threads() -> None:
+    # Eight threads parse their first REST body at once: the module loads once (the import
+    # lock), every thread gets the same class, and nothing loaded it before.
+    code = (
+        "import sys, threading\n"
+        "from trigger_client._protocol.runs import run_from_retrieve\n"
+        "assert 'trigger_client._generated.rest_models' not in sys.modules\n"
+        "body = {'id': 'run_1', 'status': 'COMPLETED', 'taskIdentifier': 't', 'version': '1',"
+        " 'isQueued': False, 'isExecuting': False, 'isWaiting': False, 'isCompleted': True,"
+        " 'isSuccess': True, 'isFailed': False, 'isCancelled': False, 'isTest': False,"
+        " 'createdAt': '2026-06-06T10:00:00.000Z', 'updatedAt': '2026-06-06T10:00:05.000Z',"
+        " 'tags': [], 'costInCents': 0, 'baseCostInCents': 0, 'durationMs': 0, 'depth': 0,"
+        " 'attemptCount': 0, 'attempts': [], 'relatedRuns': {'children': []}}\n"
+        "barrier = threading.Barrier(8)\n"
+        "runs = []\n"
+        "def first_call():\n"
+        "    barrier.wait()\n"
+        "    runs.append(run_from_retrieve(body, payload=None, output=None))\n"
+        "threads = [threading.Thread(target=first_call) for _ in range(8)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "assert len(runs) == 8 and len({type(r) for r in runs}) == 1, runs\n"
+        "assert {r.id for r in runs} == {'run_1'}\n"
+    )
+    loaded = _modules_after(code)
+    assert "trigger_client._generated.rest_models" in loaded

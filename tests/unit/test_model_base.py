@@ -13,14 +13,22 @@ import attrs
 import pytest
 
 from trigger_client import _model, _serde
-from trigger_client._generated import models
+from trigger_client._generated import models, rest_models
 from trigger_client._generated.models import Run, RunStatus, SerializedError
 
 MODELS = [
     obj
-    for obj in vars(models).values()
-    if isinstance(obj, type) and attrs.has(obj) and obj.__module__ == models.__name__
+    for module in (models, rest_models)
+    for obj in vars(module).values()
+    if isinstance(obj, type) and attrs.has(obj) and obj.__module__ == module.__name__
 ]
+
+
+def test_both_generated_modules_hold_models() -> None:
+    names = {cls.__name__ for cls in MODELS}
+    assert {"Run", "RunShapeRow", "SerializedError", "TaskRunError"} <= names
+    assert {"ListRunItem", "RetrieveRunResponse", "TriggerTaskRequest", "ApiErrorBody"} <= names
+    assert len(MODELS) == len(names) == 28
 
 
 def _run(**changes: Any) -> Run:
@@ -73,7 +81,7 @@ def test_every_generated_model_uses_the_shared_methods() -> None:
         _run(),
         _run(error=None, tags=[], payload="x'y\"z"),
         SerializedError(message="m"),
-        models.Pagination(),
+        rest_models.Pagination(),
         models.TaskRunError(type=models.TaskRunErrorType.CUSTOM_ERROR, raw="r"),
     ],
 )
@@ -95,7 +103,7 @@ def test_equality_is_by_class_and_every_field() -> None:
     twin = _twin_of(run)
     assert run != twin and twin != run
     assert run.__eq__(twin) is NotImplemented
-    assert SerializedError(message="m") != models.Pagination()
+    assert SerializedError(message="m") != rest_models.Pagination()
 
 
 def test_hash_follows_equality() -> None:
@@ -103,7 +111,7 @@ def test_hash_follows_equality() -> None:
     b = SerializedError(message="m", name="E")
     assert hash(a) == hash(b) and {a, b} == {a}
     assert hash(a) != hash(SerializedError(message="m", name="F"))
-    assert models.Pagination() in {models.Pagination()}
+    assert rest_models.Pagination() in {rest_models.Pagination()}
     with pytest.raises(TypeError, match="unhashable"):
         hash(_run())  # a list field, as with attrs
     with pytest.raises(TypeError, match="unhashable"):

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trigger_client import APIResponseValidationError, Run, RunStatus, SerializedError
-from trigger_client._generated import models
+from trigger_client._generated import rest_models
 from trigger_client._serde import format_datetime, parse_datetime, structure, unstructure
 
 SEED_STATUSES = [
@@ -207,9 +207,9 @@ def test_missing_required_field_is_a_typed_error() -> None:
 
 
 def test_request_bodies_omit_unset_fields() -> None:
-    request = models.TriggerTaskRequest(
+    request = rest_models.TriggerTaskRequest(
         payload={"x": 1},
-        options=models.TriggerTaskOptions(idempotency_key="k1", tags=["a"]),
+        options=rest_models.TriggerTaskOptions(idempotency_key="k1", tags=["a"]),
     )
     assert unstructure(request) == {
         "payload": {"x": 1},

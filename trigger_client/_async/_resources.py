@@ -10,11 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack
 
 from .._config import AccessToken
 from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
-from .._generated.models import (
-    CancelRunResponse,
-    ReplayRunResponse,
-    Run,
-)
+from .._generated.models import Run
 from .._protocol.numbers import check_seconds
 from .._protocol.packets import decode_downloaded_packet
 from .._protocol.paths import path_segment
@@ -25,9 +21,10 @@ from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run
 from ._subscription import AsyncRunSubscription
 from ._transport import decode_json
 
-# Listing, the task handles and the streams are imported by the methods that use them: a process
-# that only subscribes does not load them.
+# Listing, the task handles, the streams and the REST-only models are imported by the methods that
+# use them: a process that only subscribes does not load them.
 if TYPE_CHECKING:
+    from .._generated.rest_models import CancelRunResponse, ReplayRunResponse
     from .._protocol.listing import RunFilters, RunPage
     from .._protocol.tasks import BatchHandle, RunHandle
     from ._pagination import AsyncRunList
@@ -272,6 +269,8 @@ class AsyncRunsResource:
         body = await self._with_token(access_token).post_json(
             f"/api/v2/runs/{path_segment(run_id, 'run_id')}/cancel", idempotent=True
         )
+        from .._generated.rest_models import CancelRunResponse
+
         return structure(body, CancelRunResponse, what="cancel response")
 
     async def replay(
@@ -286,6 +285,8 @@ class AsyncRunsResource:
         body = await self._with_token(access_token).post_json(
             f"/api/v1/runs/{path_segment(run_id, 'run_id')}/replay", idempotent=False
         )
+        from .._generated.rest_models import ReplayRunResponse
+
         return structure(body, ReplayRunResponse, what="replay response")
 
     async def reschedule(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .._backends import AsyncBackend
 from .._config import NOT_GIVEN
 from .._exceptions import TriggerConfigurationError
-from .._generated.models import BatchTriggerResponse, QueueOptions, TriggerTaskResponse
+from .._generated.rest_models import BatchTriggerResponse, QueueOptions, TriggerTaskResponse
 from .._protocol.paths import path_segment
 from .._protocol.server_rules import REQUEST_IDEMPOTENCY_HEADER, new_request_idempotency_key
 from .._protocol.tasks import (

@@ -20,7 +20,8 @@ from typing import Any, TypedDict
 import attrs
 
 from .._exceptions import APIResponseValidationError, InvalidArgumentError
-from .._generated.models import ListRunItem, ListRunsResponse, RunStatus
+from .._generated.models import RunStatus
+from .._generated.rest_models import ListRunItem, ListRunsResponse
 from .._serde import structure
 
 __all__ = [

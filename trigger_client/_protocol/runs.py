@@ -28,7 +28,6 @@ import attrs
 
 from .._exceptions import APIResponseValidationError
 from .._generated.models import (
-    RetrieveRunResponse,
     Run,
     RunShapeRow,
     RunStatus,
@@ -323,6 +322,8 @@ def run_from_retrieve(body: Mapping[str, Any], *, payload: Any, output: Any) -> 
     status = data.get("status")
     if isinstance(status, str):
         data["status"] = _REST_STATUS_ALIASES.get(status, status)
+    from .._generated.rest_models import RetrieveRunResponse  # loads with the first REST call
+
     parsed = structure(data, RetrieveRunResponse, what="run")
     return Run(
         id=parsed.id,

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 
 from .._exceptions import InvalidArgumentError
-from .._generated.models import QueueOptions
+from .._generated.rest_models import QueueOptions
 from .._serde import format_datetime, unstructure
 from . import superjson
 

@@ -7,7 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .._exceptions import APIResponseValidationError, BadRequestError
-from .._generated.models import ListRunItem
+from .._generated.rest_models import ListRunItem
 from .._protocol.listing import (
     Params,
     RunPage,
