@@ -254,3 +254,35 @@ def test_the_rest_models_load_with_the_first_rest_call_once_under_racing_threads
     )
     loaded = _modules_after(code)
     assert "trigger_client._generated.rest_models" in loaded
+
+
+@pytest.mark.parametrize("name", ["TriggerClient", "AsyncTriggerClient"])
+def test_runs_builds_only_these_attrs_classes(name: str) -> None:
+    # attrs writes and compiles each class's methods when it is defined: the cost issue 18 cut
+    # (the REST-only models moved to rest_models, the small protocol records written out).
+    code = (
+        "import attr._make\n"
+        "built = []\n"
+        "real = attr._make._ClassBuilder.__init__\n"
+        "def record(self, cls, *args, **kwargs):\n"
+        "    built.append(cls.__module__ + '.' + cls.__qualname__)\n"
+        "    return real(self, cls, *args, **kwargs)\n"
+        "attr._make._ClassBuilder.__init__ = record\n"
+        f"from trigger_client import {name}\n"
+        f"{name}(access_token='tr_dev_x', base_url='http://x').runs\n"
+        "print(json.dumps(built))\n"
+    )
+    script = f"import json\n{code}"
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    built = json.loads(out.splitlines()[-1])
+    # (the dev venv also has attrs users of its own, such as trio's outcome)
+    assert sorted(c for c in built if c.startswith("trigger_client.")) == [
+        "trigger_client._generated.models.Run",
+        "trigger_client._generated.models.RunShapeRow",
+        "trigger_client._generated.models.SerializedError",
+        "trigger_client._generated.models.TaskRunError",
+        "trigger_client._protocol.retry.RetryPolicy",
+        "trigger_client._protocol.superjson.SuperjsonError",
+    ]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-import attrs
 import httpcore
 
 __all__ = ["WARN_INTERVAL", "FailureDecision", "Reachability", "is_unreachable", "public_url"]
@@ -63,23 +63,63 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-@attrs.frozen
+# The two classes below are written out rather than made by attrs: attrs compiles each class's
+# methods when the module loads, and a subscription loads this module (issue 18, cold start).
+
+
 class FailureDecision:
+    """What to do about one failure: immutable, equal (and hashed) by its two fields."""
+
+    __slots__ = ("give_up", "warn")
+
     give_up: bool
     """Raise the error now: the server was never reached and the retries are spent."""
     warn: bool
     """Log this failure at WARNING."""
 
+    def __init__(self, *, give_up: bool, warn: bool) -> None:
+        object.__setattr__(self, "give_up", give_up)
+        object.__setattr__(self, "warn", warn)
 
-@attrs.define
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"FailureDecision is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"FailureDecision is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not FailureDecision:
+            return NotImplemented
+        return self.give_up == other.give_up and self.warn == other.warn
+
+    def __hash__(self) -> int:
+        return hash((FailureDecision, self.give_up, self.warn))
+
+    def __repr__(self) -> str:
+        return f"FailureDecision(give_up={self.give_up!r}, warn={self.warn!r})"
+
+
 class Reachability:
-    """One subscription's record of reaching the server; ``failed`` decides about a failure."""
+    """One subscription's record of reaching the server; ``failed`` decides about a failure.
 
-    max_retries: int
-    warn_interval: float = WARN_INTERVAL
-    reached: bool = False
-    failures: int = 0
-    last_warning: float | None = None
+    Mutable state owned by one feed: compared by identity (nothing compares two of them).
+    """
+
+    __slots__ = ("failures", "last_warning", "max_retries", "reached", "warn_interval")
+
+    def __init__(self, max_retries: int, warn_interval: float = WARN_INTERVAL) -> None:
+        self.max_retries = max_retries
+        self.warn_interval = warn_interval
+        self.reached = False
+        self.failures = 0
+        self.last_warning: float | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Reachability(max_retries={self.max_retries!r}, "
+            f"warn_interval={self.warn_interval!r}, reached={self.reached!r}, "
+            f"failures={self.failures!r}, last_warning={self.last_warning!r})"
+        )
 
     def answered(self) -> None:
         """The server answered (any status): from now on failures are retried to the deadline."""

@@ -11,8 +11,6 @@ import os
 from collections.abc import Mapping
 from typing import Final
 
-import attrs
-
 __all__ = [
     "NOT_FOUND_RETRY_SECONDS",
     "REQUEST_IDEMPOTENCY_HEADER",
@@ -68,13 +66,23 @@ def lagging_not_found(status: int, headers: Mapping[str, str] | None) -> bool:
     return should_retry_flag(headers) is True
 
 
-@attrs.define
+# Written out rather than made by attrs: attrs compiles a class's methods when the module loads,
+# and a subscription loads this module (issue 18, cold start).
 class NotFoundWindow:
     """The bounded wait for a lagging 404: retries are allowed until ``seconds`` after the first
-    lagging 404 in a row; ``reset`` after any other answer."""
+    lagging 404 in a row; ``reset`` after any other answer.
 
-    seconds: float = NOT_FOUND_RETRY_SECONDS
-    _since: float | None = None
+    Mutable state owned by one request or feed: compared by identity (nothing compares two).
+    """
+
+    __slots__ = ("_since", "seconds")
+
+    def __init__(self, seconds: float = NOT_FOUND_RETRY_SECONDS) -> None:
+        self.seconds = seconds
+        self._since: float | None = None
+
+    def __repr__(self) -> str:
+        return f"NotFoundWindow(seconds={self.seconds!r}, since={self._since!r})"
 
     def allows_retry(self, now: float) -> bool:
         """Record a lagging 404 at ``now`` (monotonic seconds); True while within the window."""

@@ -44,9 +44,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
-
-import attrs
+from typing import Any, Literal, NoReturn
 
 from .._exceptions import RealtimeProtocolError
 from .electric_values import parse_row, parse_schema_header
@@ -69,29 +67,97 @@ SELF_HEAL_AFTER = 3
 _Op = tuple[Literal["insert", "update", "delete", "must-refetch", "up-to-date"], str, Any]
 
 
-@attrs.frozen
+# The two records below are written out rather than made by attrs: attrs compiles each class's
+# methods when the module loads, and a subscription loads this module (issue 18, cold start).
+# Both are immutable, equal and hashed by their fields (a ShapeBatch holding rows, which are dicts,
+# cannot be hashed).
+
+
 class ShapeRequest:
     """The next request: its full query parameters, sorted by name, and whether it long-polls."""
+
+    __slots__ = ("live", "params")
 
     params: tuple[tuple[str, str], ...]
     live: bool
 
+    def __init__(self, params: tuple[tuple[str, str], ...], live: bool) -> None:
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "live", live)
 
-@attrs.frozen
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"ShapeRequest is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"ShapeRequest is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ShapeRequest:
+            return NotImplemented
+        return self.params == other.params and self.live == other.live
+
+    def __hash__(self) -> int:
+        return hash((ShapeRequest, self.params, self.live))
+
+    def __repr__(self) -> str:
+        return f"ShapeRequest(params={self.params!r}, live={self.live!r})"
+
+
 class ShapeBatch:
     """What one response changed, for the caller."""
 
+    __slots__ = ("deleted_keys", "must_refetch", "rows", "stale", "up_to_date")
+
     #: Merged full rows (parsed values) to emit now, one per changed key, in first-changed order.
-    rows: tuple[dict[str, Any], ...] = ()
+    rows: tuple[dict[str, Any], ...]
     #: The response ended with ``up-to-date`` (or was a 204).
-    up_to_date: bool = False
+    up_to_date: bool
     #: A 409 (or a self-heal after answers of another shape) reset the state, rows included; the
     #: next request is a fresh snapshot.
-    must_refetch: bool = False
+    must_refetch: bool
     #: The response was a stale cached one and was discarded.
-    stale: bool = False
+    stale: bool
     #: Keys deleted since the last emission (and not re-inserted), emitted with ``rows``.
-    deleted_keys: tuple[str, ...] = ()
+    deleted_keys: tuple[str, ...]
+
+    def __init__(
+        self,
+        *,
+        rows: tuple[dict[str, Any], ...] = (),
+        up_to_date: bool = False,
+        must_refetch: bool = False,
+        stale: bool = False,
+        deleted_keys: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "up_to_date", up_to_date)
+        object.__setattr__(self, "must_refetch", must_refetch)
+        object.__setattr__(self, "stale", stale)
+        object.__setattr__(self, "deleted_keys", deleted_keys)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"ShapeBatch is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"ShapeBatch is immutable: cannot delete {name!r}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.rows, self.up_to_date, self.must_refetch, self.stale, self.deleted_keys)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not ShapeBatch:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:  # a TypeError when rows hold any (dicts are unhashable)
+        return hash((ShapeBatch, *self._fields()))
+
+    def __repr__(self) -> str:
+        return (
+            f"ShapeBatch(rows={self.rows!r}, up_to_date={self.up_to_date!r}, "
+            f"must_refetch={self.must_refetch!r}, stale={self.stale!r}, "
+            f"deleted_keys={self.deleted_keys!r})"
+        )
 
 
 def _default_token() -> str:

@@ -53,7 +53,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -387,19 +387,65 @@ def _check_referential_equalities(annotations: Any) -> None:
 # serialize
 
 
-@attrs.frozen
+# _Tree and _Record are written out rather than made by attrs: attrs compiles a class's methods
+# when the module loads, and a subscription loads this module (issue 18, cold start). Both are
+# immutable, equal and hashed by their fields.
 class _Tree:
     """A transformed value: its annotation type and the annotations of values inside it."""
 
+    __slots__ = ("children", "kind")
+
     kind: Any
-    children: tuple[tuple[tuple[str, ...], _Tree], ...] = ()
+    children: tuple[tuple[tuple[str, ...], _Tree], ...]
+
+    def __init__(self, kind: Any, children: tuple[tuple[tuple[str, ...], _Tree], ...] = ()) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "children", children)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"_Tree is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"_Tree is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not _Tree:
+            return NotImplemented
+        return self.kind == other.kind and self.children == other.children
+
+    def __hash__(self) -> int:  # a TypeError for a list kind, as with attrs
+        return hash((_Tree, self.kind, self.children))
+
+    def __repr__(self) -> str:
+        return f"_Tree(kind={self.kind!r}, children={self.children!r})"
 
 
-@attrs.frozen
 class _Record:
     """A plain array or object with annotated values somewhere inside it."""
 
+    __slots__ = ("children",)
+
     children: tuple[tuple[tuple[str, ...], _Tree], ...]
+
+    def __init__(self, children: tuple[tuple[tuple[str, ...], _Tree], ...]) -> None:
+        object.__setattr__(self, "children", children)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"_Record is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"_Record is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not _Record:
+            return NotImplemented
+        return self.children == other.children
+
+    def __hash__(self) -> int:
+        return hash((_Record, self.children))
+
+    def __repr__(self) -> str:
+        return f"_Record(children={self.children!r})"
 
 
 _Annotation = _Tree | _Record | None
