@@ -55,10 +55,14 @@ def generate_single_module() -> str:
 
 
 def _referenced(node: ast.ClassDef) -> set[str]:
-    """Every bare name in the class's bases and field annotations."""
+    """Every bare name in the class's bases, field annotations and field defaults."""
     names: set[str] = set()
     parts: list[ast.AST] = list(node.bases)
-    parts += [stmt.annotation for stmt in node.body if isinstance(stmt, ast.AnnAssign)]
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign):
+            parts.append(stmt.annotation)
+            if stmt.value is not None:
+                parts.append(stmt.value)
     for part in parts:
         names |= {n.id for n in ast.walk(part) if isinstance(n, ast.Name)}
     return names
