@@ -293,7 +293,12 @@ class AsyncPollFeed:
 async def retrieve_run(transport: AsyncTransport, run_id: str) -> Run:
     """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
     response = await transport.request("GET", f"/api/v3/runs/{path_segment(run_id, 'run_id')}")
-    body = decode_json(response)
+    return await run_from_body(transport, decode_json(response))
+
+
+async def run_from_body(transport: AsyncTransport, body: Any) -> Run:
+    """A REST run body (retrieve, reschedule) as a ``Run``, offloaded payload and output
+    downloaded."""
     payload = body.get("payload") if isinstance(body, dict) else None
     output = body.get("output") if isinstance(body, dict) else None
     if isinstance(body, dict):

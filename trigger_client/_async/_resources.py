@@ -6,18 +6,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack
+from typing import TYPE_CHECKING, Literal, TypeAlias, Unpack
 
 from .._config import AccessToken
 from .._exceptions import InvalidArgumentError, RunWaitTimeout, SubscriptionTimeout
 from .._generated.models import Run
 from .._protocol.numbers import check_seconds
-from .._protocol.packets import decode_downloaded_packet
 from .._protocol.paths import path_segment
-from .._protocol.runs import is_finished, run_from_retrieve
+from .._protocol.runs import is_finished
 from .._serde import structure
 from ._auth_token import AsyncTokenSource
-from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run
+from ._feeds import AsyncPollFeed, AsyncRealtimeFeed, AsyncRunFeed, retrieve_run, run_from_body
 from ._subscription import AsyncRunSubscription
 from ._transport import decode_json
 
@@ -310,15 +309,7 @@ class AsyncRunsResource:
             json_body={"delay": delay_text(delay)},
             idempotent=True,
         )
-        body = decode_json(response)
-        payload = body.get("payload") if isinstance(body, dict) else None
-        output = body.get("output") if isinstance(body, dict) else None
-        if isinstance(body, dict):
-            if url := body.get("payloadPresignedUrl"):
-                payload = await _download(transport, str(url))
-            if url := body.get("outputPresignedUrl"):
-                output = await _download(transport, str(url))
-        return run_from_retrieve(body, payload=payload, output=output)
+        return await run_from_body(transport, decode_json(response))
 
     # ``list`` comes last: inside the class body its name hides the builtin in annotations.
 
@@ -365,11 +356,6 @@ class AsyncRunsResource:
         from ._pagination import AsyncRunList
 
         return AsyncRunList(self._with_token(access_token), list_runs_params(filters))
-
-
-async def _download(transport: AsyncTransport, url: str) -> Any:
-    response = await transport.download(url)
-    return decode_downloaded_packet(response.content, response.headers.get("content-type"))
 
 
 def _run_id(value: RunRef) -> str:

@@ -292,7 +292,12 @@ class PollFeed:
 def retrieve_run(transport: Transport, run_id: str) -> Run:
     """``GET /api/v3/runs/{id}`` as a ``Run``, with offloaded payload and output downloaded."""
     response = transport.request("GET", f"/api/v3/runs/{path_segment(run_id, 'run_id')}")
-    body = decode_json(response)
+    return run_from_body(transport, decode_json(response))
+
+
+def run_from_body(transport: Transport, body: Any) -> Run:
+    """A REST run body (retrieve, reschedule) as a ``Run``, offloaded payload and output
+    downloaded."""
     payload = body.get("payload") if isinstance(body, dict) else None
     output = body.get("output") if isinstance(body, dict) else None
     if isinstance(body, dict):
