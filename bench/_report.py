@@ -398,6 +398,7 @@ def _startup(data: dict[str, Any]) -> list[str]:
         ],
         table,
     )
+    lines += _ready_split(data)
     forms = []
     for what, esm, cjs in (
         ("import", "node_import", "node_require"),
@@ -425,6 +426,63 @@ def _startup(data: dict[str, Any]) -> list[str]:
             [[f"`{r['package']}`", _f(r["self_ms"], ".1f")] for r in breakdown.get("packages", [])],
         )
     return lines
+
+
+def _ready_split(data: dict[str, Any]) -> list[str]:
+    """Import to ready split into the libraries alone and our own code, per interpreter."""
+    figures = data.get("figures", {})
+    interpreters = data.get("interpreters") or {}
+    if "floor_sync" not in figures:
+        return []
+    lines = [
+        "Where import to ready goes: *libraries alone* is a fresh process importing, in the same"
+        " order, every module other than `trigger_client`'s that the line loads (httpcore, h11,"
+        " attrs, anyio, `ssl`, `json`, `datetime`, ...); *ours* is import to ready minus it. The"
+        " second interpreter, when there is one, is the system's packaged CPython, in a runtime-only"
+        " venv of its own, measured in the same rounds. Medians, net of each interpreter alone;"
+        " ratios to the official SDK's import:",
+        "",
+    ]
+    table = []
+    for suffix, label in (("", "_dev"), ("_system", "_system")):
+        build = (interpreters.get(label) or {}).get("build", "")
+        for side in ("sync", "async"):
+            ready = figures.get(f"ready_{side}{suffix}")
+            floor = figures.get(f"floor_{side}{suffix}")
+            if not ready or not floor:
+                continue
+            ours = _minus_s(ready.get("ours_net_s"), floor.get("ours_net_s"))
+            official = ready.get("official_net_s")
+            table.append(
+                [
+                    f"{side}, {build}" if build else side,
+                    f"{_ms(ready.get('ours_net_s'), '.1f')} ({_f(ready.get('ratio'), '.2f')})",
+                    f"{_ms(floor.get('ours_net_s'), '.1f')} ({_f(floor.get('ratio'), '.2f')})",
+                    f"{_ms(ours, '.1f')} ({_f(_div(ours, official), '.2f')})",
+                    _ms(official, ".1f"),
+                    _verdict(ready.get("ratio"), TARGETS["import"]),
+                ]
+            )
+    lines += _table(
+        [
+            "interpreter",
+            "import to ready (ratio)",
+            "libraries alone (ratio)",
+            "ours (ratio)",
+            "official",
+            "import to ready vs target",
+        ],
+        table,
+    )
+    return lines
+
+
+def _minus_s(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
 
 
 def _profile(data: dict[str, Any]) -> list[str]:

@@ -34,12 +34,16 @@ _client_python: Path | None = None
 _bench_only: Path | None = None
 
 
-def runtime_python(log: Callable[[str], None] = print) -> Path:
+def runtime_python(log: Callable[[str], None] = print, base: Path | None = None) -> Path:
     """The interpreter of a venv holding only the wheel of this tree and its runtime dependencies.
 
     The wheel is built with ``pip wheel --no-deps`` (hatchling builds are reproducible, so an
-    unchanged tree gives the same bytes) and the venv is reused while the wheel's hash is the same.
+    unchanged tree gives the same bytes) and the venv is reused while the wheel's hash and the base
+    interpreter are the same. ``base`` is the interpreter the venv is made from (default: this
+    one); pip installs into it from outside (``pip --python``), so a base without ``ensurepip``
+    (Debian's ``/usr/bin/python3``) works too.
     """
+    base = Path(base or sys.executable)
     with tempfile.TemporaryDirectory(prefix="bench-wheel-") as out:
         subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, str(REPO)],
@@ -48,14 +52,18 @@ def runtime_python(log: Callable[[str], None] = print) -> Path:
             timeout=600,
         )
         (wheel,) = Path(out).glob("trigger_client-*.whl")
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
-        venv = RUNTIME_CACHE / digest
+        digest = hashlib.sha256(wheel.read_bytes())
+        if base != Path(sys.executable):
+            digest.update(str(base.resolve()).encode())
+        venv = RUNTIME_CACHE / digest.hexdigest()[:16]
         python = venv / "bin" / "python"
         if not (venv / "ready").exists():
-            log(f"startup: runtime-only venv {venv}")
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            log(f"startup: runtime-only venv {venv} (from {base})")
             subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", str(wheel)],
+                [str(base), "-m", "venv", "--clear", "--without-pip", str(venv)], check=True
+            )
+            subprocess.run(
+                [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", str(wheel)],
                 check=True,
                 capture_output=True,
                 timeout=600,

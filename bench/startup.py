@@ -18,15 +18,28 @@ the rounds is reported too: on a loaded machine it is the round least disturbed 
 For each official figure the faster of its ES-module and CommonJS forms (each net of its bare node)
 is the one compared with.
 
-``python -X importtime`` of the import-to-ready line (runtime-only venv) gives the breakdown.
+``python -X importtime`` of the import-to-ready line (runtime-only venv) gives the breakdown, and
+two more figures show where the time goes:
+
+- The libraries alone (``floor_sync``, ``floor_async``): a fresh process importing, in the same
+  order, every module other than ``trigger_client``'s that the import-to-ready line loads (a probe
+  process lists them). What it takes is what no change inside ``trigger_client`` can remove while it
+  uses those libraries; import to ready minus it is our own code.
+- A second interpreter (``*_system``): the same import-to-ready and floor lines in a runtime-only
+  venv made from the system's packaged CPython (``/usr/bin/python3`` when it is 3.11 or newer and not
+  the interpreter running the bench; ``BENCH_STARTUP_PYTHON=<path>`` names another, ``none`` turns
+  it off). The bench's own interpreter is the development one (pyenv's build here); how CPython was
+  built moves every import, and users mostly run a distribution's or python.org's build.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +64,77 @@ PY_TAG_FEED = REPO / "bench" / "scripts" / "tag_feed.py"
 _CLIENT_ARGS = "access_token='tr_dev_bench', base_url='http://127.0.0.1:9'"
 READY_SYNC = f"import trigger_client as t; c = t.TriggerClient({_CLIENT_ARGS}); c.runs"
 READY_ASYNC = f"import trigger_client as t; c = t.AsyncTriggerClient({_CLIENT_ARGS}); c.runs"
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+#: Run the import-to-ready line, then print the modules it loaded that are not ``trigger_client``'s.
+_PROBE = """import sys
+_before = set(sys.modules)
+{code}
+print(repr([m for m in sys.modules if m not in _before and m.partition(".")[0] != "trigger_client"]))
+"""
+
+
+def second_python() -> Path | None:
+    """The interpreter whose runtime-only venv gives the ``*_system`` figures, or None."""
+    named = os.environ.get("BENCH_STARTUP_PYTHON")
+    if named == "none":
+        return None
+    candidate = Path(named) if named else SYSTEM_PYTHON
+    if not candidate.exists():
+        if named:
+            raise RuntimeError(f"BENCH_STARTUP_PYTHON={named} does not exist")
+        return None
+    info = subprocess.run(
+        [
+            str(candidate),
+            "-c",
+            "import sys; print(sys.version_info >= (3, 11)); print(sys._base_executable)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    ours = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    if info[0] != "True" or Path(info[1]).resolve() == ours:
+        if named:
+            raise RuntimeError(
+                f"BENCH_STARTUP_PYTHON={named} is older than 3.11 or is this interpreter"
+            )
+        return None
+    return candidate
+
+
+_DESCRIBE = """import os, sys
+maps = open("/proc/self/maps").read() if os.path.exists("/proc/self/maps") else ""
+shared = "shared" if "libpython" in maps else "static"
+print(f"{sys.version.split()[0]} {sys._base_executable}, {shared} libpython")
+"""
+
+
+def describe_python(python: Path) -> str:
+    """The interpreter's version, path and how it was built, in one line."""
+    return subprocess.run(
+        [str(python), "-c", _DESCRIBE], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.strip()
+
+
+def floor_code(python: Path, code: str) -> str:
+    """Code importing, in the same order, every module other than ``trigger_client``'s that
+    ``code`` loads when ``python`` runs it."""
+    out = subprocess.run(
+        [str(python), "-c", _PROBE.format(code=code)],
+        cwd=str(neutral_cwd()),
+        env=_runtime_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    modules = ast.literal_eval(out.strip().splitlines()[-1])
+    return f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
 
 
 def _runtime_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -213,11 +297,19 @@ def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any
     def exits(argv: list[str], cwd: Path, child_env: dict[str, str] = env) -> Command:
         return lambda: _time_exit(argv, cwd, child_env)
 
-    commands: dict[str, Command] = {
-        "python_bare": exits([str(python), "-c", "pass"], neutral),
-        "ready_sync": exits([str(python), "-c", READY_SYNC], neutral),
-        "ready_async": exits([str(python), "-c", READY_ASYNC], neutral),
-    }
+    interpreters = {"": python}
+    other = second_python()
+    if other is not None:
+        interpreters["_system"] = runtime_python(log, base=other)
+    commands: dict[str, Command] = {}
+    for suffix, py in interpreters.items():
+        commands |= {
+            f"python_bare{suffix}": exits([str(py), "-c", "pass"], neutral),
+            f"ready_sync{suffix}": exits([str(py), "-c", READY_SYNC], neutral),
+            f"ready_async{suffix}": exits([str(py), "-c", READY_ASYNC], neutral),
+            f"floor_sync{suffix}": exits([str(py), "-c", floor_code(py, READY_SYNC)], neutral),
+            f"floor_async{suffix}": exits([str(py), "-c", floor_code(py, READY_ASYNC)], neutral),
+        }
     if official:
         commands |= {
             "node_bare": exits(["node", "-e", ""], INTEROP),
@@ -248,7 +340,13 @@ def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any
             ready["ready_sync"], ready["python_bare"], node_ready, node_ready_bare, "cpu_s"
         ),
     }
-    for name in ("ready_sync", "ready_async"):
+    for suffix in interpreters:
+        bare = ready[f"python_bare{suffix}"]
+        for name in ("ready_sync", "ready_async", "floor_sync", "floor_async"):
+            key = f"{name}{suffix}"
+            if key not in figures:
+                figures[key] = _summary(ready[key], bare, node_ready, node_ready_bare)
+    for name in [n for n in figures if not n.endswith(("_min", "_cpu"))]:
         f = figures[name]
         log(
             f"startup: {name} ours {(f['ours_net_s'] or 0) * 1000:.1f} ms, official "
@@ -310,6 +408,10 @@ def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any
         "repeats": sizes.startup_repeats,
         "tag_size": size,
         "runtime_python": str(python),
+        "interpreters": {
+            suffix or "_dev": {"venv": str(py), "build": describe_python(py)}
+            for suffix, py in interpreters.items()
+        },
         "load_before": list(load_before),
         "load_after": list(os.getloadavg()),
         "figures": figures,
