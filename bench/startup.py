@@ -124,17 +124,22 @@ def describe_python(python: Path) -> str:
 def floor_code(python: Path, code: str) -> str:
     """Code importing, in the same order, every module other than ``trigger_client``'s that
     ``code`` loads when ``python`` runs it."""
-    out = subprocess.run(
-        [str(python), "-c", _PROBE.format(code=code)],
+    out = _run_child(python, "-c", _PROBE.format(code=code)).stdout
+    modules = ast.literal_eval(out.strip().splitlines()[-1])
+    return f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
+
+
+def _run_child(python: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python *args`` in a neutral directory with the runtime environment; its output kept."""
+    return subprocess.run(
+        [str(python), *args],
         cwd=str(neutral_cwd()),
         env=_runtime_env(),
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-    ).stdout
-    modules = ast.literal_eval(out.strip().splitlines()[-1])
-    return f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
+    )
 
 
 def _runtime_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -258,15 +263,7 @@ def import_breakdown(python: Path, code: str = READY_SYNC, runs: int = 5) -> dic
     modules it imports, summed by top-level package (``trigger_client`` modules one by one)."""
     per_run: list[dict[str, float]] = []
     for _ in range(runs):
-        out = subprocess.run(
-            [str(python), "-X", "importtime", "-c", code],
-            cwd=str(neutral_cwd()),
-            env=_runtime_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stderr
+        out = _run_child(python, "-X", "importtime", "-c", code).stderr
         totals: dict[str, float] = {}
         for line in out.splitlines():
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
