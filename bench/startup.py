@@ -12,6 +12,9 @@ the rounds is reported too: on a loaded machine it is the round least disturbed 
   (ESM ``import`` and CommonJS ``require``; the faster of the two is the official figure).
 - Fresh process to the first run yielded: ``bench/scripts/first_run.py`` (the README's first example)
   against ``bench/node/first_run.mjs`` and ``.cjs``, from spawning to the line printed for the run.
+- The CLI, fresh process to its first line: ``trigger-client watch RUN_ID --json`` (the console
+  script of the runtime-only venv), against the official first run above (node has no such
+  command; this says what the CLI's own start adds to the script's).
 - Fresh process to all runs of a tag feed (2,000 runs): ``bench/scripts/tag_feed.py`` against
   ``bench/node/tag_feed.mjs`` and ``.cjs``, from spawning to the line printed after the last run.
 
@@ -363,6 +366,12 @@ def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any
             "first_run": lambda: _time_line(
                 [str(python), str(PY_FIRST_RUN), run_id], neutral, server_env, run_id
             ),
+            "cli_first_run": lambda: _time_line(
+                [str(python.parent / "trigger-client"), "watch", run_id, "--json"],
+                neutral,
+                server_env,
+                run_id,
+            ),
             "tag_feed": lambda: _time_line(
                 [str(python), str(PY_TAG_FEED), tag, str(size)], neutral, server_env, f"{size} runs"
             ),
@@ -387,9 +396,14 @@ def run_startup(sizes: Sizes, clients: Sequence[str], log: Any) -> dict[str, Any
                         _time_line, argv, INTEROP, node_env, expect
                     )
         measured = _measure(runs, sizes.startup_repeats)
-    for name in ("first_run", "tag_feed"):
+    for name in ("first_run", "cli_first_run", "tag_feed"):
+        official_name = "first_run" if name == "cli_first_run" else name
         node, node_bare = _faster_official(
-            measured, f"node_{name}_esm", "node_bare_esm_2", f"node_{name}_cjs", "node_bare_2"
+            measured,
+            f"node_{official_name}_esm",
+            "node_bare_esm_2",
+            f"node_{official_name}_cjs",
+            "node_bare_2",
         )
         figures[name] = _summary(measured[name], measured["python_bare_2"], node, node_bare)
         figures[f"{name}_min"] = _summary(
