@@ -48,7 +48,7 @@ FULL = Sizes(
     fanout_round_timeout=60.0,
     tag_sizes=(2000, 10000),
     tag_repeats=3,
-    startup_repeats=7,
+    startup_repeats=15,
     startup_tag_size=2000,
 )
 
