@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._stats import minus, ratio
+
 __all__ = ["write_report"]
 
 FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
@@ -459,14 +461,14 @@ def _ready_split(data: dict[str, Any]) -> list[str]:
             floor = figures.get(f"floor_{side}{suffix}")
             if not ready or not floor:
                 continue
-            ours = _minus_s(ready.get("ours_net_s"), floor.get("ours_net_s"))
+            ours = minus(ready.get("ours_net_s"), floor.get("ours_net_s"))
             official = ready.get("official_net_s")
             table.append(
                 [
                     f"{side}, {build}" if build else side,
                     f"{_ms(ready.get('ours_net_s'), '.1f')} ({_f(ready.get('ratio'), '.2f')})",
                     f"{_ms(floor.get('ours_net_s'), '.1f')} ({_f(floor.get('ratio'), '.2f')})",
-                    f"{_ms(ours, '.1f')} ({_f(_div(ours, official), '.2f')})",
+                    f"{_ms(ours, '.1f')} ({_f(ratio(ours, official), '.2f')})",
                     _ms(official, ".1f"),
                     _verdict(ready.get("ratio"), TARGETS["import"]),
                 ]
@@ -483,14 +485,6 @@ def _ready_split(data: dict[str, Any]) -> list[str]:
         table,
     )
     return lines
-
-
-def _minus_s(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
-def _div(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else a / b
 
 
 def _profile(data: dict[str, Any]) -> list[str]:

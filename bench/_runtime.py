@@ -53,8 +53,7 @@ def runtime_python(log: Callable[[str], None] = print, base: Path | None = None)
         )
         (wheel,) = Path(out).glob("trigger_client-*.whl")
         digest = hashlib.sha256(wheel.read_bytes())
-        if base != Path(sys.executable):
-            digest.update(str(base.resolve()).encode())
+        digest.update(str(base.resolve()).encode())
         venv = RUNTIME_CACHE / digest.hexdigest()[:16]
         python = venv / "bin" / "python"
         if not (venv / "ready").exists():

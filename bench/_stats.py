@@ -12,7 +12,7 @@ from typing import Any
 
 from ._procs import REPO
 
-__all__ = ["machine", "median", "percentile", "ratio", "spread"]
+__all__ = ["machine", "median", "minus", "percentile", "ratio", "spread"]
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -36,6 +36,11 @@ def spread(values: Sequence[float]) -> float | None:
         return None
     mid = statistics.median(clean)
     return (max(clean) - min(clean)) / mid if mid else None
+
+
+def minus(a: float | None, b: float | None) -> float | None:
+    """``a - b``, or None when either is missing."""
+    return None if a is None or b is None else a - b
 
 
 def ratio(ours: float | None, official: float | None) -> float | None:

@@ -54,7 +54,7 @@ from ._config import Sizes
 from ._driver import BenchServer, neutral_cwd, python_env
 from ._procs import REPO, LineProcess
 from ._runtime import runtime_python
-from ._stats import median, ratio, spread
+from ._stats import median, minus, ratio, spread
 
 __all__ = ["import_breakdown", "run_startup", "runtime_python"]
 
@@ -226,10 +226,6 @@ def _measure(commands: dict[str, Command], repeats: int) -> dict[str, dict[str, 
     }
 
 
-def _minus(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
 def _summary(
     ours: dict[str, Any],
     bare: dict[str, Any],
@@ -238,9 +234,9 @@ def _summary(
     key: str = "wall_s",
 ) -> dict[str, Any]:
     """Our and the official figure, each raw and minus its bare interpreter, and their ratios."""
-    ours_net = _minus(ours[key], bare[key])
+    ours_net = minus(ours[key], bare[key])
     official_raw = official[key] if official else None
-    official_net = _minus(official_raw, official_bare[key] if official_bare else None)
+    official_net = minus(official_raw, official_bare[key] if official_bare else None)
     return {
         "ours_s": ours[key],
         "ours_net_s": ours_net,
@@ -260,8 +256,8 @@ def _faster_official(
     as ES modules (``import``) and as CommonJS (``require``): the stricter comparison for us."""
     if esm not in measured:
         return None, None
-    net_esm = _minus(measured[esm]["wall_s"], measured[esm_bare]["wall_s"])
-    net_cjs = _minus(measured[cjs]["wall_s"], measured[cjs_bare]["wall_s"])
+    net_esm = minus(measured[esm]["wall_s"], measured[esm_bare]["wall_s"])
+    net_cjs = minus(measured[cjs]["wall_s"], measured[cjs_bare]["wall_s"])
     if net_esm is not None and net_cjs is not None and net_esm <= net_cjs:
         return measured[esm], measured[esm_bare]
     return measured[cjs], measured[cjs_bare]
