@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import codecs
 import json
-from typing import Any, NoReturn
+from typing import Any
 
 from .._exceptions import APIResponseValidationError
+from .._model import Record
 from . import superjson
 
 __all__ = [
@@ -38,34 +39,18 @@ TEXT = "text/plain"
 STORE = "application/store"
 
 
-# Written out rather than made by attrs: attrs compiles a class's methods when the module loads,
-# and a subscription loads this module (issue 18, cold start). Immutable, equal and hashed by path.
-class StoreReference:
+# A ``Record`` (``_model.py``), not an attrs class: a subscription loads this module, and attrs
+# would build the class at import (issue 18, cold start).
+class StoreReference(Record):
     """An offloaded (``application/store``) packet: fetch ``path`` through the packets API."""
 
     __slots__ = ("path",)
+    __match_args__ = ("path",)
 
     path: str
 
     def __init__(self, path: str) -> None:
         object.__setattr__(self, "path", path)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"StoreReference is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"StoreReference is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not StoreReference:
-            return NotImplemented
-        return self.path == other.path
-
-    def __hash__(self) -> int:
-        return hash((StoreReference, self.path))
-
-    def __repr__(self) -> str:
-        return f"StoreReference(path={self.path!r})"
 
 
 def media_type(data_type: str | None) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import socket
 import sys
-from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import httpcore
+
+from .._model import Record
 
 __all__ = ["WARN_INTERVAL", "FailureDecision", "Reachability", "is_unreachable", "public_url"]
 
@@ -63,14 +64,15 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-# The two classes below are written out rather than made by attrs: attrs compiles each class's
-# methods when the module loads, and a subscription loads this module (issue 18, cold start).
+# The two classes below are not attrs classes: a subscription loads this module, and attrs would
+# build them at import (issue 18, cold start). FailureDecision is a ``Record`` (``_model.py``).
 
 
-class FailureDecision:
+class FailureDecision(Record):
     """What to do about one failure: immutable, equal (and hashed) by its two fields."""
 
     __slots__ = ("give_up", "warn")
+    __match_args__ = ("give_up", "warn")
 
     give_up: bool
     """Raise the error now: the server was never reached and the retries are spent."""
@@ -80,23 +82,6 @@ class FailureDecision:
     def __init__(self, *, give_up: bool, warn: bool) -> None:
         object.__setattr__(self, "give_up", give_up)
         object.__setattr__(self, "warn", warn)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"FailureDecision is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"FailureDecision is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not FailureDecision:
-            return NotImplemented
-        return self.give_up == other.give_up and self.warn == other.warn
-
-    def __hash__(self) -> int:
-        return hash((FailureDecision, self.give_up, self.warn))
-
-    def __repr__(self) -> str:
-        return f"FailureDecision(give_up={self.give_up!r}, warn={self.warn!r})"
 
 
 class Reachability:

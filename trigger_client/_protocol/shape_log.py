@@ -44,9 +44,10 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 from .._exceptions import RealtimeProtocolError
+from .._model import Record
 from .electric_values import parse_row, parse_schema_header
 
 __all__ = ["RESERVED_PARAMS", "SELF_HEAL_AFTER", "ShapeBatch", "ShapeLog", "ShapeRequest"]
@@ -67,16 +68,16 @@ SELF_HEAL_AFTER = 3
 _Op = tuple[Literal["insert", "update", "delete", "must-refetch", "up-to-date"], str, Any]
 
 
-# The two records below are written out rather than made by attrs: attrs compiles each class's
-# methods when the module loads, and a subscription loads this module (issue 18, cold start).
-# Both are immutable, equal and hashed by their fields (a ShapeBatch holding rows, which are dicts,
-# cannot be hashed).
+# The two records below are ``Record``s (``_model.py``), not attrs classes: a subscription loads
+# this module, and attrs would build them at import (issue 18, cold start). A ShapeBatch holding
+# rows, which are dicts, cannot be hashed.
 
 
-class ShapeRequest:
+class ShapeRequest(Record):
     """The next request: its full query parameters, sorted by name, and whether it long-polls."""
 
     __slots__ = ("live", "params")
+    __match_args__ = ("params", "live")
 
     params: tuple[tuple[str, str], ...]
     live: bool
@@ -85,28 +86,12 @@ class ShapeRequest:
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "live", live)
 
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"ShapeRequest is immutable: cannot set {name!r}")
 
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"ShapeRequest is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not ShapeRequest:
-            return NotImplemented
-        return self.params == other.params and self.live == other.live
-
-    def __hash__(self) -> int:
-        return hash((ShapeRequest, self.params, self.live))
-
-    def __repr__(self) -> str:
-        return f"ShapeRequest(params={self.params!r}, live={self.live!r})"
-
-
-class ShapeBatch:
+class ShapeBatch(Record):
     """What one response changed, for the caller."""
 
     __slots__ = ("deleted_keys", "must_refetch", "rows", "stale", "up_to_date")
+    __match_args__ = ("rows", "up_to_date", "must_refetch", "stale", "deleted_keys")
 
     #: Merged full rows (parsed values) to emit now, one per changed key, in first-changed order.
     rows: tuple[dict[str, Any], ...]
@@ -134,30 +119,6 @@ class ShapeBatch:
         object.__setattr__(self, "must_refetch", must_refetch)
         object.__setattr__(self, "stale", stale)
         object.__setattr__(self, "deleted_keys", deleted_keys)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"ShapeBatch is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"ShapeBatch is immutable: cannot delete {name!r}")
-
-    def _fields(self) -> tuple[object, ...]:
-        return (self.rows, self.up_to_date, self.must_refetch, self.stale, self.deleted_keys)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not ShapeBatch:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:  # a TypeError when rows hold any (dicts are unhashable)
-        return hash((ShapeBatch, *self._fields()))
-
-    def __repr__(self) -> str:
-        return (
-            f"ShapeBatch(rows={self.rows!r}, up_to_date={self.up_to_date!r}, "
-            f"must_refetch={self.must_refetch!r}, stale={self.stale!r}, "
-            f"deleted_keys={self.deleted_keys!r})"
-        )
 
 
 def _default_token() -> str:

@@ -53,11 +53,12 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
 import attrs
 
 from .._exceptions import APIResponseValidationError, InvalidArgumentError
+from .._model import Record
 from .._serde import format_datetime
 
 __all__ = ["SuperjsonError", "deserialize", "serialize"]
@@ -387,13 +388,13 @@ def _check_referential_equalities(annotations: Any) -> None:
 # serialize
 
 
-# _Tree and _Record are written out rather than made by attrs: attrs compiles a class's methods
-# when the module loads, and a subscription loads this module (issue 18, cold start). Both are
-# immutable, equal and hashed by their fields.
-class _Tree:
+# _Tree and _Record are ``Record``s (``_model.py``), not attrs classes: a subscription loads this
+# module, and attrs would build them at import (issue 18, cold start).
+class _Tree(Record):
     """A transformed value: its annotation type and the annotations of values inside it."""
 
     __slots__ = ("children", "kind")
+    __match_args__ = ("kind", "children")
 
     kind: Any
     children: tuple[tuple[tuple[str, ...], _Tree], ...]
@@ -402,50 +403,17 @@ class _Tree:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "children", children)
 
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"_Tree is immutable: cannot set {name!r}")
 
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"_Tree is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not _Tree:
-            return NotImplemented
-        return self.kind == other.kind and self.children == other.children
-
-    def __hash__(self) -> int:  # a TypeError for a list kind, as with attrs
-        return hash((_Tree, self.kind, self.children))
-
-    def __repr__(self) -> str:
-        return f"_Tree(kind={self.kind!r}, children={self.children!r})"
-
-
-class _Record:
+class _Record(Record):
     """A plain array or object with annotated values somewhere inside it."""
 
     __slots__ = ("children",)
+    __match_args__ = ("children",)
 
     children: tuple[tuple[tuple[str, ...], _Tree], ...]
 
     def __init__(self, children: tuple[tuple[tuple[str, ...], _Tree], ...]) -> None:
         object.__setattr__(self, "children", children)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"_Record is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"_Record is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not _Record:
-            return NotImplemented
-        return self.children == other.children
-
-    def __hash__(self) -> int:
-        return hash((_Record, self.children))
-
-    def __repr__(self) -> str:
-        return f"_Record(children={self.children!r})"
 
 
 _Annotation = _Tree | _Record | None
