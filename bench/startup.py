@@ -89,17 +89,8 @@ def second_python() -> Path | None:
         if named:
             raise RuntimeError(f"BENCH_STARTUP_PYTHON={named} does not exist")
         return None
-    info = subprocess.run(
-        [
-            str(candidate),
-            "-c",
-            "import sys; print(sys.version_info >= (3, 11)); print(sys._base_executable)",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.split()
+    probe = "import sys; print(sys.version_info >= (3, 11)); print(sys._base_executable)"
+    info = _run_child(candidate, "-c", probe).stdout.split()
     ours = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
     if info[0] != "True" or Path(info[1]).resolve() == ours:
         if named:
@@ -119,9 +110,7 @@ print(f"{sys.version.split()[0]} {sys._base_executable}, {shared} libpython")
 
 def describe_python(python: Path) -> str:
     """The interpreter's version, path and how it was built, in one line."""
-    return subprocess.run(
-        [str(python), "-c", _DESCRIBE], capture_output=True, text=True, timeout=60, check=True
-    ).stdout.strip()
+    return _run_child(python, "-c", _DESCRIBE).stdout.strip()
 
 
 def floor_code(python: Path, code: str) -> str:
