@@ -485,6 +485,16 @@ def test_r_retrieve_run(http: httpx.Client, emulator: TriggerEmulator) -> None:
     assert download.status_code == 200 and download.text == "x" * (600 * 1024)
 
 
+def test_r_path_decode(http: httpx.Client, emulator: TriggerEmulator) -> None:
+    run_id = trigger(http, unique("paths")).json()["id"]
+    encoded = http.get(f"/api/v3/runs/{run_id}%2F")  # one segment, "run_.../": an unknown run
+    assert encoded.status_code == 404 and encoded.json() == {"error": "Not found"}
+    slashed = http.get(f"/api/v3/runs/{run_id}/")  # a trailing slash: the same route, no redirect
+    assert slashed.status_code == 200
+    assert slashed.json() == http.get(f"/api/v3/runs/{run_id}").json()
+    assert slashed.json()["id"] == run_id
+
+
 def test_r_list_pages(http: httpx.Client, emulator: TriggerEmulator) -> None:
     task = unique("pages")
     made = [trigger(http, task).json()["id"] for _ in range(3)]
@@ -554,5 +564,5 @@ def test_every_row_of_the_document_has_its_test() -> None:
     rows = [line.split("|")[1].strip() for line in document.splitlines() if line.startswith("| R-")]
     expected = {"test_" + row.lower().replace("-", "_") for row in rows}
     defined = {name for name in globals() if name.startswith("test_r_")}
-    assert len(rows) == len(set(rows)) == 30
+    assert len(rows) == len(set(rows)) == 31
     assert expected == defined

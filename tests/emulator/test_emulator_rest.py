@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import httpx
 
 from trigger_client.testing import TriggerEmulator
+from trigger_client.testing._app import router_path
 
 from .conftest import auth
 
@@ -82,6 +83,16 @@ def test_retrieve_not_found(emu: TriggerEmulator, client: httpx.Client) -> None:
     other = emu.add_environment()
     foreign = emu.create_run("t", environment=other)
     assert client.get(f"/api/v3/runs/{foreign}").status_code == 404
+
+
+def test_router_path_decodes_each_segment_alone() -> None:
+    assert router_path("/api/v3/runs/a%2Fb") == "/api/v3/runs/a%2Fb"
+    assert router_path("/api/v3/runs/a%2fb%3F") == "/api/v3/runs/a%2Fb?"
+    assert router_path("/api/v3/runs/caf%C3%A9/") == "/api/v3/runs/café"
+    assert router_path("/api/v3/runs/run_1//") == "/api/v3/runs/run_1"
+    assert router_path("/api/v3/runs/%FF") == "/api/v3/runs/%FF"  # not UTF-8: left as it came
+    assert router_path("/") == "/"
+    assert router_path("") == "/"
 
 
 def test_list_filters_and_pagination(emu: TriggerEmulator, client: httpx.Client) -> None:
